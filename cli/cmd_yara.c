@@ -1,0 +1,538 @@
+/*
+ * cmd_yara.c - `vigil yara`, a drop-in for the yara 4.2.3 command line:
+ * same options (parsed by args.c with yara's quirks), same stdout lines byte
+ * for byte, same exit codes. It only translates options and formats output;
+ * compile errors use vigil's gcc-style diagnostics (diag.c).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <vigil.h>
+
+#include "args.h"
+#include "cli.h"
+#include "diag.h"
+#include "escape.h"
+#include "extvars.h"
+#include "rules.h"
+#include "walk.h"
+
+#define MAX_MULTI 32      /* yara's limit on repeated -d/-t/-i/-x */
+#define MAX_THREADS 32    /* YR_MAX_THREADS */
+#define USAGE "Usage: yara [OPTION]... [NAMESPACE:]RULES_FILE... FILE | DIR | PID"
+
+typedef struct yopts {
+    const char *tags[MAX_MULTI + 1];
+    const char *idents[MAX_MULTI + 1];
+    const char *defs[MAX_MULTI + 1];
+    const char *modules[MAX_MULTI + 1];
+    const char *atom_table[2];
+    bool no_follow, recursive, scan_list, show_module_data, show_tags, show_stats,
+        show_strings, show_lengths, show_meta, show_ns, show_version, show_help,
+        no_warnings, fast, negate, count_only, fail_on_warnings, compiled;
+    long limit, timeout, stack_size, skip_larger, threads, max_strings, max_chunk;
+} yopts;
+
+typedef struct yscan {
+    const yopts *o;
+    vigil_scanner *scanner;
+    const char *path;  /* object being scanned, as printed */
+    long current;      /* rules matched in this object */
+    long total;        /* rules matched so far, for -l */
+    bool callback_error; /* --fail-on-warnings stopped the scan */
+    time_t deadline;
+} yscan;
+
+static void init_options(yopts *o, arg_opt *t)
+{
+    memset(o, 0, sizeof(*o));
+    o->timeout = 1000000;
+    o->stack_size = 16384;
+    o->threads = MAX_THREADS;
+    o->max_strings = 10000;
+    o->max_chunk = 1073741824L;
+    const arg_opt table[] = {
+        {ARG_STRING, 0, "atom-quality-table", o->atom_table, 1,
+         "path to a file with the atom quality table", "FILE", 0},
+        {ARG_BOOL, 'C', "compiled-rules", &o->compiled, 1, "load compiled rules", NULL, 0},
+        {ARG_BOOL, 'c', "count", &o->count_only, 1, "print only number of matches", NULL, 0},
+        {ARG_STRING, 'd', "define", o->defs, MAX_MULTI, "define external variable",
+         "VAR=VALUE", 0},
+        {ARG_BOOL, 0, "fail-on-warnings", &o->fail_on_warnings, 1, "fail on warnings", NULL,
+         0},
+        {ARG_BOOL, 'f', "fast-scan", &o->fast, 1, "fast matching mode", NULL, 0},
+        {ARG_BOOL, 'h', "help", &o->show_help, 1, "show this help and exit", NULL, 0},
+        {ARG_STRING, 'i', "identifier", o->idents, MAX_MULTI,
+         "print only rules named IDENTIFIER", "IDENTIFIER", 0},
+        {ARG_INT, 0, "max-process-memory-chunk", &o->max_chunk, 1,
+         "set maximum chunk size while reading process memory (default=1073741824)",
+         "NUMBER", 0},
+        {ARG_INT, 'l', "max-rules", &o->limit, 1,
+         "abort scanning after matching a NUMBER of rules", "NUMBER", 0},
+        {ARG_INT, 0, "max-strings-per-rule", &o->max_strings, 1,
+         "set maximum number of strings per rule (default=10000)", "NUMBER", 0},
+        {ARG_STRING, 'x', "module-data", o->modules, MAX_MULTI,
+         "pass FILE's content as extra data to MODULE", "MODULE=FILE", 0},
+        {ARG_BOOL, 'n', "negate", &o->negate, 1, "print only not satisfied rules (negate)",
+         NULL, 0},
+        {ARG_BOOL, 'N', "no-follow-symlinks", &o->no_follow, 1,
+         "do not follow symlinks when scanning", NULL, 0},
+        {ARG_BOOL, 'w', "no-warnings", &o->no_warnings, 1, "disable warnings", NULL, 0},
+        {ARG_BOOL, 'm', "print-meta", &o->show_meta, 1, "print metadata", NULL, 0},
+        {ARG_BOOL, 'D', "print-module-data", &o->show_module_data, 1, "print module data",
+         NULL, 0},
+        {ARG_BOOL, 'e', "print-namespace", &o->show_ns, 1, "print rules' namespace", NULL, 0},
+        {ARG_BOOL, 'S', "print-stats", &o->show_stats, 1, "print rules' statistics", NULL, 0},
+        {ARG_BOOL, 's', "print-strings", &o->show_strings, 1, "print matching strings", NULL,
+         0},
+        {ARG_BOOL, 'L', "print-string-length", &o->show_lengths, 1,
+         "print length of matched strings", NULL, 0},
+        {ARG_BOOL, 'g', "print-tags", &o->show_tags, 1, "print tags", NULL, 0},
+        {ARG_BOOL, 'r', "recursive", &o->recursive, 1, "recursively search directories", NULL,
+         0},
+        {ARG_BOOL, 0, "scan-list", &o->scan_list, 1, "scan files listed in FILE, one per line",
+         NULL, 0},
+        {ARG_INT, 'z', "skip-larger", &o->skip_larger, 1,
+         "skip files larger than the given size when scanning a directory", "NUMBER", 0},
+        {ARG_INT, 'k', "stack-size", &o->stack_size, 1, "set maximum stack size (default=16384)",
+         "SLOTS", 0},
+        {ARG_STRING, 't', "tag", o->tags, MAX_MULTI, "print only rules tagged as TAG", "TAG",
+         0},
+        {ARG_INT, 'p', "threads", &o->threads, 1,
+         "use the specified NUMBER of threads to scan a directory", "NUMBER", 0},
+        {ARG_INT, 'a', "timeout", &o->timeout, 1,
+         "abort scanning after the given number of SECONDS", "SECONDS", 0},
+        {ARG_BOOL, 'v', "version", &o->show_version, 1, "show version information", NULL, 0},
+        {ARG_END, 0, NULL, NULL, 0, NULL, NULL, 0},
+    };
+    memcpy(t, table, sizeof(table));
+}
+
+/* ---- output of one rule, exactly as yara's handle_message ---- */
+
+static bool rule_selected(const yopts *o, const vigil_rule *r)
+{
+    bool show = true;
+    if (o->tags[0]) {
+        show = false;
+        for (int i = 0; !show && o->tags[i]; i++) {
+            for (size_t k = 0; k < vigil_rule_tag_count(r); k++) {
+                if (strcmp(vigil_rule_tag(r, k), o->tags[i]) == 0) {
+                    show = true;
+                    break;
+                }
+            }
+        }
+    }
+    if (o->idents[0]) {
+        show = false;
+        for (int i = 0; !show && o->idents[i]; i++)
+            show = strcmp(o->idents[i], vigil_rule_name(r)) == 0;
+    }
+    return show;
+}
+
+static void print_meta(const vigil_rule *r)
+{
+    fputc('[', stdout);
+    for (size_t i = 0; i < vigil_rule_meta_count(r); i++) {
+        vigil_meta m = vigil_rule_meta(r, i);
+        if (i > 0)
+            fputc(',', stdout);
+        if (m.type == VIGIL_META_INT) {
+            /* yara prints "name =value" for integers (sic). */
+            printf("%s =%" PRId64, m.name, m.i);
+        } else if (m.type == VIGIL_META_BOOL) {
+            printf("%s=%s", m.name, m.i ? "true" : "false");
+        } else {
+            printf("%s=\"", m.name);
+            /* yara stops at the first NUL (it uses strlen). */
+            esc_print_meta(stdout, (const uint8_t *)m.s, m.s ? strlen(m.s) : 0);
+            fputc('"', stdout);
+        }
+    }
+    fputs("] ", stdout);
+}
+
+static void print_strings(const yscan *y, const vigil_rule *r)
+{
+    const yopts *o = y->o;
+    for (size_t i = 0; i < vigil_rule_string_count(r); i++) {
+        if (vigil_rule_string_is_private(r, i))
+            continue;
+        const char *id = vigil_rule_string_id(r, i);
+        bool hex = cli_string_is_hex(r, i);
+        size_t n = vigil_scanner_match_count(y->scanner, r, i);
+        for (size_t k = 0; k < n; k++) {
+            vigil_match m = vigil_scanner_match(y->scanner, r, i, k);
+            if (o->show_lengths)
+                printf("0x%" PRIx64 ":%" PRIu32 ":%s", m.offset, m.length, id);
+            else
+                printf("0x%" PRIx64 ":%s", m.offset, id);
+            if (o->show_strings) {
+                fputs(": ", stdout);
+                if (hex)
+                    esc_print_hex(stdout, m.data, m.data_len);
+                else
+                    esc_print_string(stdout, m.data, m.data_len);
+            }
+            fputc('\n', stdout);
+        }
+    }
+}
+
+static vigil_status on_rule(yscan *y, vigil_event ev, const vigil_rule *r)
+{
+    const yopts *o = y->o;
+    bool matching = ev == VIGIL_EV_RULE_MATCHING;
+    bool show = rule_selected(o, r) && (matching != o->negate);
+    if (show && !o->count_only) {
+        if (o->show_ns)
+            printf("%s:", vigil_rule_namespace(r));
+        printf("%s ", vigil_rule_name(r));
+        if (o->show_tags) {
+            fputc('[', stdout);
+            for (size_t i = 0; i < vigil_rule_tag_count(r); i++)
+                printf("%s%s", i ? "," : "", vigil_rule_tag(r, i));
+            fputs("] ", stdout);
+        }
+        if (o->show_meta)
+            print_meta(r);
+        printf("%s\n", y->path);
+        if (o->show_strings || o->show_lengths)
+            print_strings(y, r);
+    }
+    if (matching) {
+        y->current++;
+        y->total++;
+    }
+    /* As yara: once the limit is reached every further message stops the
+     * scan, which is why not-matching rules are always reported to us. */
+    if (o->limit != 0 && y->total >= o->limit)
+        return VIGIL_E_ABORTED;
+    return VIGIL_OK;
+}
+
+static vigil_status on_event(vigil_scanner *s, vigil_event ev, const vigil_rule *r, size_t str,
+                             void *user)
+{
+    (void)s;
+    yscan *y = user;
+    if (ev != VIGIL_EV_TOO_MANY_MATCHES)
+        return on_rule(y, ev, r);
+    if (y->o->no_warnings)
+        return VIGIL_OK;
+    fflush(stdout);
+    fprintf(stderr,
+            "warning: rule \"%s\": too many matches for %s, results for this rule may be "
+            "incorrect\n",
+            vigil_rule_name(r), vigil_rule_string_id(r, str));
+    if (y->o->fail_on_warnings) {
+        y->callback_error = true;
+        return VIGIL_E_ABORTED;
+    }
+    return VIGIL_OK;
+}
+
+/* Scans one file; false after printing "error scanning ...". In directory
+ * mode -c prints "PATH: N" even for a failed file, as yara's threads do. */
+static bool scan_one(yscan *y, const char *path, bool dir_mode)
+{
+    y->path = path;
+    y->current = 0;
+    y->callback_error = false;
+    time_t now = time(NULL);
+    if (dir_mode && now >= y->deadline)
+        return false;
+    long left = (long)(y->deadline - now);
+    vigil_scanner_set_timeout(y->scanner, dir_mode ? (unsigned)left : (unsigned)y->o->timeout);
+    vigil_status st = vigil_scanner_scan_file(y->scanner, path, on_event, y);
+    if (st == VIGIL_E_ABORTED && !y->callback_error)
+        st = VIGIL_OK;
+    if (dir_mode && y->o->count_only)
+        printf("%s: %ld\n", path, y->current);
+    if (st != VIGIL_OK) {
+        fflush(stdout);
+        const char *why = y->callback_error    ? "callback error (--fail-on-warnings)"
+                          : st == VIGIL_E_TIMEOUT ? "scanning timed out"
+                                                  : vigil_scanner_last_error(y->scanner);
+        fprintf(stderr, "error scanning %s: %s\n", path,
+                why && *why ? why : vigil_status_str(st));
+        return false;
+    }
+    if (!dir_mode && y->o->count_only)
+        printf("%ld\n", y->current);
+    return true;
+}
+
+/* ---- directory and scan-list walking ---- */
+
+static bool walk_file(const char *path, const struct stat *st, void *user)
+{
+    (void)st;
+    yscan *y = user;
+    if (time(NULL) >= y->deadline)
+        return false;
+    scan_one(y, path, true);
+    return true;
+}
+
+static void walk_skip(const char *path, const struct stat *st, const char *reason,
+                      walk_skip_kind kind, void *user)
+{
+    yscan *y = user;
+    (void)reason;
+    if (kind == WALK_SKIP_LARGE && st) {
+        fflush(stdout);
+        fprintf(stderr, "skipping %s (%" PRId64 " bytes) because it's larger than %ld bytes.\n",
+                path, (int64_t)st->st_size, y->o->skip_larger);
+    }
+}
+
+static bool is_directory(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void scan_dir(yscan *y, const char *dir)
+{
+    walk_opts wo = {.recursive = y->o->recursive,
+                    .follow_symlinks = !y->o->no_follow,
+                    .sorted = false,
+                    .yara_compat = true,
+                    .skip_larger = y->o->skip_larger > 0 ? (uint64_t)y->o->skip_larger : 0};
+    walk_cb cb = {.file = walk_file, .skip = walk_skip, .user = y};
+    walk_path(dir, &wo, &cb);
+}
+
+static bool scan_list(yscan *y, const char *list)
+{
+    FILE *f = fopen(list, "r");
+    if (!f) {
+        fprintf(stderr, "error: could not open file \"%s\".\n", list);
+        return false;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while (time(NULL) < y->deadline && (n = getline(&line, &cap, f)) != -1) {
+        if (n > 0 && line[n - 1] == '\n')
+            line[--n] = '\0';
+        if (is_directory(line))
+            scan_dir(y, line);
+        else
+            scan_one(y, line, true);
+    }
+    free(line);
+    fclose(f);
+    return true;
+}
+
+/* ---- rules ---- */
+
+/* Checks -x MODULE=FILE arguments the way yara does; vigil has no module
+ * data input yet, so the files are only checked for readability. */
+static bool check_module_data(const yopts *o)
+{
+    for (int i = 0; o->modules[i]; i++) {
+        const char *eq = strchr(o->modules[i], '=');
+        if (!eq) {
+            fprintf(stderr, "error: wrong syntax for `-x` option.\n");
+            return false;
+        }
+        FILE *f = fopen(eq + 1, "rb");
+        if (!f) {
+            fprintf(stderr, "error: could not open file \"%s\".\n", eq + 1);
+            return false;
+        }
+        fclose(f);
+    }
+    return true;
+}
+
+/* Parses every -d; yara stops at the first malformed one but goes on. */
+static int parse_defs(const yopts *o, extvar *vars)
+{
+    int n = 0;
+    for (int i = 0; o->defs[i]; i++) {
+        if (!extvar_parse(o->defs[i], true, &vars[n])) {
+            fprintf(stderr, "error: wrong syntax for `-d` option.\n");
+            break;
+        }
+        for (int k = 0; k < n; k++) {
+            if (strcmp(vars[k].name, vars[n].name) == 0) {
+                fprintf(stderr, "error: external variable \"%s\" defined twice\n",
+                        vars[n].name);
+                extvar_free(&vars[n]);
+                return -1;
+            }
+        }
+        n++;
+    }
+    return n;
+}
+
+static bool compile_sources(const yopts *o, int nfiles, char **files, const extvar *vars,
+                            int nvars, vigil_db **db)
+{
+    vigil_compiler *c = NULL;
+    diag_sink sink = {.out = stderr, .show_warnings = !o->no_warnings};
+    bool ok = false;
+    if (vigil_compiler_new(&c) != VIGIL_OK) {
+        fprintf(stderr, "error: not enough memory\n");
+        return false;
+    }
+    vigil_compiler_set_warnings(c, !o->no_warnings);
+    vigil_compiler_set_diag_callback(c, diag_print, &sink);
+    for (int i = 0; i < nvars; i++) {
+        if (extvar_define_compiler(c, &vars[i]) != VIGIL_OK) {
+            fprintf(stderr, "error: %s\n", vigil_compiler_last_error(c));
+            goto out;
+        }
+    }
+    for (int i = 0; i < nfiles; i++) {
+        char *ns;
+        const char *file;
+        if (!rules_split_ns(files[i], &ns, &file)) {
+            fprintf(stderr, "error: not enough memory\n");
+            goto out;
+        }
+        vigil_status st = rules_add_file(c, file, ns);
+        free(ns);
+        /* yara stops at the first file with errors. */
+        if (st != VIGIL_OK || sink.errors > 0)
+            goto out;
+    }
+    if (o->fail_on_warnings && !o->no_warnings && sink.warnings > 0)
+        goto out;
+    vigil_status st = vigil_compiler_build(c, db);
+    if (st != VIGIL_OK) {
+        fprintf(stderr, "error: %s\n", vigil_compiler_last_error(c));
+        goto out;
+    }
+    ok = true;
+out:
+    vigil_compiler_free(c);
+    return ok;
+}
+
+static bool load_compiled(const char *path, vigil_db **db)
+{
+    char err[256] = "";
+    vigil_status st = vigil_db_load(path, db, err, sizeof(err));
+    if (st != VIGIL_OK) {
+        fprintf(stderr, "error: %s: %s\n", path, *err ? err : vigil_status_str(st));
+        return false;
+    }
+    return true;
+}
+
+static void print_help(arg_opt *table)
+{
+    printf("vigil yara: YARA %s compatible command line (vigil %s).\n%s\n\n"
+           "Mandatory arguments to long options are mandatory for short options too.\n\n",
+           VIGIL_YARA_COMPAT, VIGIL_VERSION_STRING, USAGE);
+    args_usage(stdout, table, 43);
+    printf("\n-S, -k, -D, -x, --atom-quality-table and --max-process-memory-chunk are "
+           "accepted\nfor compatibility and have no effect; process scanning (PID) is not "
+           "supported.\n");
+}
+
+int cmd_yara(int argc, char **argv)
+{
+    yopts o;
+    arg_opt table[40];
+    extvar vars[MAX_MULTI + 1];
+    int nvars = 0;
+    vigil_db *db = NULL;
+    int rc = 1;
+
+    init_options(&o, table);
+    argc = args_parse(table, argc, argv);
+    if (argc < 0)
+        return 1;
+    if (o.show_version) {
+        printf("%s (vigil %s)\n", VIGIL_YARA_COMPAT, VIGIL_VERSION_STRING);
+        return 0;
+    }
+    if (o.show_help) {
+        print_help(table);
+        return 0;
+    }
+    if (o.timeout < 0)
+        o.timeout = 0;
+    if (o.threads > MAX_THREADS) {
+        fprintf(stderr, "maximum number of threads is %d\n", MAX_THREADS);
+        return 1;
+    }
+    if (argc < 2) {
+        fprintf(stderr, "yara: wrong number of arguments\n%s\n\nTry `--help` for more options\n",
+                USAGE);
+        return 1;
+    }
+    if (!check_module_data(&o))
+        return 1;
+    nvars = parse_defs(&o, vars);
+    if (nvars < 0) {
+        nvars = 0;
+        goto out;
+    }
+    if (o.compiled) {
+        if (argc != 2) {
+            fprintf(stderr, "error: can't accept multiple rules files if one of them is in "
+                            "compiled form.\n");
+            goto out;
+        }
+        if (!load_compiled(argv[0], &db))
+            goto out;
+    } else if (!compile_sources(&o, argc - 1, argv, vars, nvars, &db)) {
+        goto out;
+    }
+
+    yscan y = {.o = &o};
+    if (vigil_scanner_new(db, &y.scanner) != VIGIL_OK) {
+        fprintf(stderr, "error: not enough memory\n");
+        goto out;
+    }
+    if (o.compiled) {
+        for (int i = 0; i < nvars; i++) {
+            const char *why;
+            if (extvar_define_scanner(y.scanner, &vars[i], &why) != VIGIL_OK) {
+                fprintf(stderr, "error: %s\n", why && *why ? why : "invalid external variable");
+                vigil_scanner_free(y.scanner);
+                goto out;
+            }
+        }
+    }
+    /* Not-matching rules are always reported: yara's -l check runs on them
+     * too, and -n needs them. */
+    vigil_scanner_set_flags(y.scanner, VIGIL_SCAN_REPORT_NOT_MATCHING |
+                                           (o.fast ? VIGIL_SCAN_FAST : 0u));
+    y.deadline = time(NULL) + o.timeout;
+
+    const char *target = argv[argc - 1];
+    bool is_dir = is_directory(target);
+    rc = 0;
+    if (o.scan_list && is_dir) {
+        fprintf(stderr, "error: cannot use a directory as scan list.\n");
+        rc = 1;
+    } else if (o.scan_list) {
+        rc = scan_list(&y, target) ? 0 : 1;
+    } else if (is_dir) {
+        scan_dir(&y, target);
+    } else {
+        rc = scan_one(&y, target, false) ? 0 : 1;
+    }
+    vigil_scanner_free(y.scanner);
+out:
+    for (int i = 0; i < nvars; i++)
+        extvar_free(&vars[i]);
+    vigil_db_free(db);
+    fflush(stdout);
+    return rc;
+}

@@ -1,0 +1,194 @@
+/*
+ * vigil.h - the one public header of libvigil, an auditable scanning engine.
+ *
+ * Three opaque handles carry all state (there is no global state):
+ *   vigil_compiler  turns YARA rule sources into a database;
+ *   vigil_db        an immutable compiled database, shareable between threads;
+ *   vigil_scanner   per-thread scan state over one database.
+ * Every call that can fail returns a vigil_status; the human text of the last
+ * failure on a handle comes from vigil_*_last_error(). Pure accessors (names,
+ * counts) return their value directly. The library never prints.
+ */
+#ifndef VIGIL_H
+#define VIGIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VIGIL_VERSION_STRING "0.1.0"
+
+typedef enum vigil_status {
+    VIGIL_OK = 0,
+    VIGIL_E_NOMEM,    /* allocation failed */
+    VIGIL_E_SYNTAX,   /* rule source has errors (see diagnostics) */
+    VIGIL_E_IO,       /* file could not be opened/read/written */
+    VIGIL_E_LIMIT,    /* a size, count or recursion limit was hit */
+    VIGIL_E_CORRUPT,  /* compiled database is truncated or damaged */
+    VIGIL_E_VERSION,  /* compiled database from another vigil version */
+    VIGIL_E_ARG,      /* bad argument (NULL handle, unknown name, ...) */
+    VIGIL_E_TIMEOUT,  /* scan took longer than the scanner's timeout */
+    VIGIL_E_INTERNAL, /* a dependency failed unexpectedly (e.g. Vectorscan) */
+    VIGIL_E_ABORTED,  /* the callback asked to stop */
+} vigil_status;
+
+/* A static English description of a status code. */
+const char *vigil_status_str(vigil_status st);
+
+/* ------------------------------------------------------------------ */
+/* Diagnostics                                                        */
+
+typedef enum vigil_severity { VIGIL_SEV_ERROR = 0, VIGIL_SEV_WARNING = 1 } vigil_severity;
+
+typedef struct vigil_diag {
+    vigil_severity severity;
+    const char *file;        /* source name given to add_file/add_string; never NULL */
+    int line;                /* 1-based; 0 when unknown */
+    int col;                 /* 1-based; 0 when unknown */
+    const char *message;     /* without "error:" prefix or location */
+    const char *source_line; /* text of the offending line without newline, or NULL */
+    const char *rule;        /* rule the diagnostic belongs to, or NULL */
+} vigil_diag;
+
+/* Called once per diagnostic; pointers are valid only during the call. */
+typedef void (*vigil_diag_fn)(const vigil_diag *diag, void *user);
+
+/* ------------------------------------------------------------------ */
+/* Compiler                                                           */
+
+typedef struct vigil_compiler vigil_compiler;
+typedef struct vigil_db vigil_db;
+
+vigil_status vigil_compiler_new(vigil_compiler **out);
+void vigil_compiler_free(vigil_compiler *c); /* NULL is a no-op */
+
+/* Diagnostics go to fn; without one they are only counted. */
+void vigil_compiler_set_diag_callback(vigil_compiler *c, vigil_diag_fn fn, void *user);
+
+/* External variables must be defined before sources that use them are added. */
+vigil_status vigil_compiler_define_int(vigil_compiler *c, const char *name, int64_t value);
+vigil_status vigil_compiler_define_bool(vigil_compiler *c, const char *name, bool value);
+vigil_status vigil_compiler_define_float(vigil_compiler *c, const char *name, double value);
+vigil_status vigil_compiler_define_string(vigil_compiler *c, const char *name, const char *value);
+
+/* Adds rules from a file / from memory into namespace ns (NULL = "default").
+ * All errors of the source are reported through the diag callback; the call
+ * returns VIGIL_E_SYNTAX if there was at least one. `name` labels diagnostics. */
+vigil_status vigil_compiler_add_file(vigil_compiler *c, const char *path, const char *ns);
+vigil_status vigil_compiler_add_string(vigil_compiler *c, const char *src, size_t len,
+                                       const char *ns, const char *name);
+
+/* yara's --max-strings-per-rule (default 10000): more strings in one rule is an error. */
+void vigil_compiler_set_max_strings_per_rule(vigil_compiler *c, uint32_t n);
+
+/* Disables slow-pattern and similar warnings. */
+void vigil_compiler_set_warnings(vigil_compiler *c, bool enabled);
+
+size_t vigil_compiler_error_count(const vigil_compiler *c);
+size_t vigil_compiler_warning_count(const vigil_compiler *c);
+
+/* Builds the database from everything added so far. Fails with VIGIL_E_SYNTAX
+ * when any source had errors. The compiler may be freed afterwards. */
+vigil_status vigil_compiler_build(vigil_compiler *c, vigil_db **out);
+const char *vigil_compiler_last_error(const vigil_compiler *c);
+
+/* ------------------------------------------------------------------ */
+/* Compiled database                                                  */
+
+vigil_status vigil_db_save(const vigil_db *db, const char *path);
+/* Loads a database written by vigil_db_save. On failure *out is NULL and, if
+ * err is not NULL, a static or err-buffer message is written there. */
+vigil_status vigil_db_load(const char *path, vigil_db **out, char *err, size_t errlen);
+void vigil_db_free(vigil_db *db);
+
+typedef struct vigil_rule vigil_rule; /* owned by the db */
+
+size_t vigil_db_rule_count(const vigil_db *db);
+const vigil_rule *vigil_db_rule(const vigil_db *db, size_t i);
+
+const char *vigil_rule_name(const vigil_rule *r);
+const char *vigil_rule_namespace(const vigil_rule *r);
+bool vigil_rule_is_private(const vigil_rule *r);
+bool vigil_rule_is_global(const vigil_rule *r);
+size_t vigil_rule_tag_count(const vigil_rule *r);
+const char *vigil_rule_tag(const vigil_rule *r, size_t i);
+
+typedef enum vigil_meta_type { VIGIL_META_INT, VIGIL_META_STRING, VIGIL_META_BOOL } vigil_meta_type;
+typedef struct vigil_meta {
+    const char *name;
+    vigil_meta_type type;
+    int64_t i;      /* VIGIL_META_INT, VIGIL_META_BOOL (0/1) */
+    const char *s;  /* VIGIL_META_STRING (NUL-terminated; s_len bytes) */
+    size_t s_len;
+} vigil_meta;
+size_t vigil_rule_meta_count(const vigil_rule *r);
+vigil_meta vigil_rule_meta(const vigil_rule *r, size_t i);
+
+size_t vigil_rule_string_count(const vigil_rule *r);
+const char *vigil_rule_string_id(const vigil_rule *r, size_t i); /* "$a", "$" for anonymous */
+bool vigil_rule_string_is_private(const vigil_rule *r, size_t i);
+/* True when string i is a hex string ({ ... }): yara -s prints its matches as hex bytes. */
+bool vigil_rule_string_is_hex(const vigil_rule *r, size_t i);
+
+/* ------------------------------------------------------------------ */
+/* Scanner                                                            */
+
+typedef struct vigil_scanner vigil_scanner;
+
+typedef struct vigil_match {
+    uint64_t offset;      /* of the first byte matched */
+    uint32_t length;      /* bytes matched, as yara reports them */
+    uint8_t xor_key;      /* key for xor strings, else 0 */
+    const uint8_t *data;  /* the matched bytes (at most VIGIL_MATCH_DATA_MAX) */
+    uint32_t data_len;
+} vigil_match;
+#define VIGIL_MATCH_DATA_MAX 512
+
+typedef enum vigil_event {
+    VIGIL_EV_RULE_MATCHING,     /* rule is true for this object */
+    VIGIL_EV_RULE_NOT_MATCHING, /* rule is false (only with VIGIL_SCAN_REPORT_NOT_MATCHING) */
+    VIGIL_EV_TOO_MANY_MATCHES,  /* a string hit the per-string match cap; string index in `string` */
+} vigil_event;
+
+/* Return VIGIL_OK to go on, anything else to stop the scan (it then returns VIGIL_E_ABORTED). */
+typedef vigil_status (*vigil_scan_fn)(vigil_scanner *s, vigil_event ev, const vigil_rule *rule,
+                                      size_t string, void *user);
+
+vigil_status vigil_scanner_new(const vigil_db *db, vigil_scanner **out);
+void vigil_scanner_free(vigil_scanner *s);
+
+enum {
+    VIGIL_SCAN_FAST = 1u << 0,                 /* stop at the first match of each string (yara -f) */
+    VIGIL_SCAN_REPORT_NOT_MATCHING = 1u << 1,  /* also report false rules (yara -n) */
+};
+void vigil_scanner_set_flags(vigil_scanner *s, unsigned flags);
+void vigil_scanner_set_timeout(vigil_scanner *s, unsigned seconds); /* 0 = none */
+
+/* Override an external variable's value for later scans (must exist in db). */
+vigil_status vigil_scanner_define_int(vigil_scanner *s, const char *name, int64_t value);
+vigil_status vigil_scanner_define_bool(vigil_scanner *s, const char *name, bool value);
+vigil_status vigil_scanner_define_float(vigil_scanner *s, const char *name, double value);
+vigil_status vigil_scanner_define_string(vigil_scanner *s, const char *name, const char *value);
+
+vigil_status vigil_scanner_scan_mem(vigil_scanner *s, const uint8_t *data, size_t len,
+                                    vigil_scan_fn fn, void *user);
+/* Maps the file; errors (missing, not regular, unreadable) return VIGIL_E_IO
+ * with the reason in vigil_scanner_last_error(). */
+vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path, vigil_scan_fn fn,
+                                     void *user);
+const char *vigil_scanner_last_error(const vigil_scanner *s);
+
+/* Valid only inside the scan callback: the matches of string `i` of `rule`,
+ * in ascending offset order. */
+size_t vigil_scanner_match_count(const vigil_scanner *s, const vigil_rule *rule, size_t i);
+vigil_match vigil_scanner_match(const vigil_scanner *s, const vigil_rule *rule, size_t i,
+                                size_t k);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VIGIL_H */

@@ -1,0 +1,260 @@
+/*
+ * scanner.c - vigil_scanner: one object's scan is the matcher's single pass
+ * over the bytes, then the evaluator over every rule, then one callback per
+ * true rule (private rules are evaluated but never reported). Everything a
+ * scan needs is allocated once per scanner and reused.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../formats/entrypoint.h"
+#include "../util/file.h"
+#include "../ir/ir_usage.h"
+#include "internal.h"
+
+_Static_assert(IR_NO_FIXED_OFFSET == MT_NO_FIXED_OFFSET, "usage and matcher agree on \"no offset\"");
+
+/* Files are read whole; above this they are refused (streaming comes with
+ * the speed issue's bounded-memory scanning). */
+#define MAX_SCAN_FILE ((size_t)4 << 30)
+
+struct vigil_scanner {
+    const struct vigil_db *db;
+    mt_scratch *ms;
+    ev_state *ev;
+    uint8_t *results;
+    ir_external *ext; /* this scanner's external values */
+    unsigned flags;
+    unsigned timeout;
+    const uint8_t *data; /* object being scanned, for match data */
+    size_t len;
+    bool in_callback;
+    char last_error[512];
+};
+
+vigil_status vigil_scanner_new(const vigil_db *db, vigil_scanner **out)
+{
+    *out = NULL;
+    if (!db)
+        return VIGIL_E_ARG;
+    vigil_scanner *s = calloc(1, sizeof(*s));
+    if (!s)
+        return VIGIL_E_NOMEM;
+    s->db = db;
+    const ir_program *p = &db->prog;
+    vigil_status st = mt_scratch_new(db->m, &s->ms);
+    if (st == VIGIL_OK) {
+        mt_scratch_set_single_match(s->ms, db->single);
+        mt_scratch_set_fixed_offsets(s->ms, db->fixed);
+    }
+    if (st == VIGIL_OK)
+        st = ev_state_new(p, &s->ev);
+    if (st == VIGIL_OK) {
+        s->results = calloc(p->rules.len ? p->rules.len : 1, 1);
+        s->ext = calloc(p->externals.len ? p->externals.len : 1, sizeof(*s->ext));
+        if (!s->results || !s->ext)
+            st = VIGIL_E_NOMEM;
+        else if (p->externals.len)
+            memcpy(s->ext, p->externals.items, p->externals.len * sizeof(*s->ext));
+    }
+    if (st != VIGIL_OK) {
+        vigil_scanner_free(s);
+        return st;
+    }
+    *out = s;
+    return VIGIL_OK;
+}
+
+void vigil_scanner_free(vigil_scanner *s)
+{
+    if (!s)
+        return;
+    mt_scratch_free(s->ms);
+    ev_state_free(s->ev);
+    free(s->results);
+    free(s->ext);
+    free(s);
+}
+
+void vigil_scanner_set_flags(vigil_scanner *s, unsigned flags)
+{
+    s->flags = flags;
+}
+
+void vigil_scanner_set_timeout(vigil_scanner *s, unsigned seconds)
+{
+    s->timeout = seconds;
+}
+
+const char *vigil_scanner_last_error(const vigil_scanner *s)
+{
+    return s->last_error;
+}
+
+static ir_external *find_external(vigil_scanner *s, const char *name, uint32_t type)
+{
+    const ir_program *p = &s->db->prog;
+    for (size_t i = 0; i < p->externals.len; i++) {
+        if (strcmp(ir_str(p, p->externals.items[i].name), name) == 0) {
+            if (p->externals.items[i].type != type) {
+                api_set_error(s->last_error, sizeof(s->last_error),
+                              "external variable \"%s\" has another type", name);
+                return NULL;
+            }
+            return &s->ext[i];
+        }
+    }
+    api_set_error(s->last_error, sizeof(s->last_error), "unknown external variable \"%s\"",
+                  name);
+    return NULL;
+}
+
+vigil_status vigil_scanner_define_int(vigil_scanner *s, const char *name, int64_t value)
+{
+    ir_external *e = find_external(s, name, IR_T_INT);
+    if (!e)
+        return VIGIL_E_ARG;
+    e->i = value;
+    return VIGIL_OK;
+}
+
+vigil_status vigil_scanner_define_bool(vigil_scanner *s, const char *name, bool value)
+{
+    ir_external *e = find_external(s, name, IR_T_BOOL);
+    if (!e)
+        return VIGIL_E_ARG;
+    e->i = value;
+    return VIGIL_OK;
+}
+
+vigil_status vigil_scanner_define_float(vigil_scanner *s, const char *name, double value)
+{
+    ir_external *e = find_external(s, name, IR_T_FLOAT);
+    if (!e)
+        return VIGIL_E_ARG;
+    e->f = value;
+    return VIGIL_OK;
+}
+
+/* String values live outside the database's pool: ev reads them through
+ * s/s_len relative to the pool, so a per-scanner string cannot be expressed
+ * there yet. Refuse clearly rather than scan with the wrong value. */
+vigil_status vigil_scanner_define_string(vigil_scanner *s, const char *name, const char *value)
+{
+    (void)value;
+    if (!find_external(s, name, IR_T_STRING))
+        return VIGIL_E_ARG;
+    api_set_error(s->last_error, sizeof(s->last_error),
+                  "string external \"%s\" can only be set when compiling", name);
+    return VIGIL_E_ARG;
+}
+
+vigil_status vigil_scanner_scan_mem(vigil_scanner *s, const uint8_t *data, size_t len,
+                                    vigil_scan_fn fn, void *user)
+{
+    const ir_program *p = &s->db->prog;
+    static const uint8_t empty[1];
+    if (!data)
+        data = empty;
+    s->last_error[0] = '\0';
+    vigil_status st = matcher_scan(s->db->m, s->ms, data, len,
+                                   (s->flags & VIGIL_SCAN_FAST) ? MT_FAST : 0);
+    if (st != VIGIL_OK) {
+        api_set_error(s->last_error, sizeof(s->last_error), "matcher: %s",
+                      vigil_status_str(st));
+        return st;
+    }
+    s->data = data;
+    s->len = len;
+    s->in_callback = true;
+
+    for (uint32_t i = 0; fn && i < p->strings.len; i++) {
+        if (mt_too_many(s->ms, i)) {
+            uint32_t r = p->strings.items[i].rule;
+            size_t local = i - p->rules.items[r].strings_first;
+            st = fn(s, VIGIL_EV_TOO_MANY_MATCHES, &s->db->rules[r], local, user);
+            if (st != VIGIL_OK)
+                goto aborted;
+        }
+    }
+
+    ev_input in = {.prog = p, .matches = s->ms, .data = data, .len = len,
+                   .externals = s->ext};
+    in.has_entrypoint = fmt_entrypoint_offset(data, len, &in.entrypoint);
+    st = ev_run(s->ev, &in, s->results);
+    if (st != VIGIL_OK) {
+        s->in_callback = false;
+        api_set_error(s->last_error, sizeof(s->last_error), "evaluation: %s",
+                      vigil_status_str(st));
+        return st;
+    }
+    for (uint32_t i = 0; fn && i < p->rules.len; i++) {
+        if (p->rules.items[i].flags & IR_RULE_PRIVATE)
+            continue;
+        vigil_event ev;
+        if (s->results[i])
+            ev = VIGIL_EV_RULE_MATCHING;
+        else if (s->flags & VIGIL_SCAN_REPORT_NOT_MATCHING)
+            ev = VIGIL_EV_RULE_NOT_MATCHING;
+        else
+            continue;
+        st = fn(s, ev, &s->db->rules[i], 0, user);
+        if (st != VIGIL_OK)
+            goto aborted;
+    }
+    s->in_callback = false;
+    return VIGIL_OK;
+aborted:
+    s->in_callback = false;
+    return VIGIL_E_ABORTED;
+}
+
+vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path, vigil_scan_fn fn,
+                                     void *user)
+{
+    uint8_t *buf;
+    size_t len;
+    char why[256];
+    vigil_status st = util_read_file(path, MAX_SCAN_FILE, &buf, &len, why, sizeof(why));
+    if (st != VIGIL_OK) {
+        api_set_error(s->last_error, sizeof(s->last_error), "%s", why);
+        return st;
+    }
+    st = vigil_scanner_scan_mem(s, buf, len, fn, user);
+    free(buf);
+    return st;
+}
+
+size_t vigil_scanner_match_count(const vigil_scanner *s, const vigil_rule *rule, size_t i)
+{
+    const ir_rule *r = &s->db->prog.rules.items[rule->index];
+    if (!s->in_callback || i >= r->strings_count)
+        return 0;
+    size_t n = 0;
+    mt_matches(s->ms, r->strings_first + (uint32_t)i, &n);
+    return n;
+}
+
+vigil_match vigil_scanner_match(const vigil_scanner *s, const vigil_rule *rule, size_t i, size_t k)
+{
+    vigil_match m = {0};
+    const ir_rule *r = &s->db->prog.rules.items[rule->index];
+    if (!s->in_callback || i >= r->strings_count)
+        return m;
+    size_t n = 0;
+    const mt_match *ms = mt_matches(s->ms, r->strings_first + (uint32_t)i, &n);
+    if (k >= n)
+        return m;
+    m.offset = ms[k].offset;
+    m.length = ms[k].length;
+    m.xor_key = ms[k].xor_key;
+    if (m.offset < s->len) {
+        uint64_t avail = s->len - m.offset;
+        uint64_t dl = m.length < avail ? m.length : avail;
+        if (dl > VIGIL_MATCH_DATA_MAX)
+            dl = VIGIL_MATCH_DATA_MAX;
+        m.data = s->data + m.offset;
+        m.data_len = (uint32_t)dl;
+    }
+    return m;
+}

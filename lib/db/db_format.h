@@ -1,0 +1,48 @@
+/*
+ * db_format.h - layout of a compiled database file (DESIGN.md §2). The file
+ * is the ir_program's arrays written as they are in memory, each 8-byte
+ * aligned, behind a header with a section table, so loading is a map plus
+ * validation. The byte-order mark and struct sizes in the header make a file
+ * from another architecture or vigil version fail cleanly.
+ */
+#ifndef VIGIL_DB_FORMAT_H
+#define VIGIL_DB_FORMAT_H
+
+#include <stdint.h>
+
+#define DB_MAGIC "VIGILDB\x1a"
+#define DB_FORMAT_VERSION 1u
+#define DB_BOM 0x01020304u
+
+enum db_section_id {
+    DB_SEC_RULES,
+    DB_SEC_METAS,
+    DB_SEC_STRINGS,
+    DB_SEC_NODES,
+    DB_SEC_LISTS,
+    DB_SEC_NAMESPACES,
+    DB_SEC_EXTERNALS,
+    DB_SEC_POOL,
+    DB_SEC_MATCHER,
+    DB_SEC__COUNT
+};
+
+typedef struct db_section {
+    uint64_t offset; /* from the start of the file, 8-aligned */
+    uint64_t length; /* bytes */
+    uint32_t elem_size;
+    uint32_t pad;
+} db_section;
+
+typedef struct db_header {
+    char magic[8];
+    uint32_t format_version;
+    uint32_t bom;
+    char vigil_version[16];
+    uint64_t file_size;
+    uint32_t crc32;          /* zlib crc32 of bytes [sizeof(db_header), file_size) */
+    uint32_t max_loop_vars;
+    db_section sections[DB_SEC__COUNT];
+} db_header;
+
+#endif

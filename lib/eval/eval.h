@@ -1,0 +1,49 @@
+/*
+ * eval.h - evaluates the condition of every rule of a program over one scan
+ * object, after the matcher has filled the match lists. Values follow yara
+ * 4.2's semantics, including UNDEFINED (out-of-range reads, @a[99], division
+ * by zero, entrypoint of a non-executable) and its propagation through
+ * operators; an undefined condition is false.
+ */
+#ifndef VIGIL_EVAL_EVAL_H
+#define VIGIL_EVAL_EVAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../ir/ir.h"
+#include "../match/matcher.h"
+#include "vigil.h"
+
+typedef struct ev_input {
+    const ir_program *prog;
+    const mt_scratch *matches; /* match lists of the current object (may be NULL:
+                                * no string matched) */
+    const uint8_t *data;       /* the object's bytes */
+    size_t len;
+    bool has_entrypoint;
+    uint64_t entrypoint;          /* file offset, yara's `entrypoint` */
+    const ir_external *externals; /* values to use, prog->externals.len entries;
+                                   * NULL = the program's own (defaults) */
+    /* Added by lib/eval; all optional (zero = unused). */
+    const char *ext_pool; /* pool that externals[].s points into (a scanner's
+                           * own values); NULL = prog->pool */
+    size_t ext_pool_len;
+    /* A source of match lists used instead of mt_matches(matches, ...), for
+     * unit tests and front ends with lists of their own. */
+    const mt_match *(*get_matches)(const void *user, uint32_t string_index, size_t *n);
+    const void *get_matches_user;
+} ev_input;
+
+typedef struct ev_state ev_state; /* per-scanner scratch (loop variables, stacks) */
+
+vigil_status ev_state_new(const ir_program *prog, ev_state **out);
+void ev_state_free(ev_state *st);
+
+/* Evaluates every rule in declaration order. results[i] becomes 1 when rule i
+ * is true (a false global rule makes every rule of its namespace false, as in
+ * yara); results must hold prog->rules.len bytes. */
+vigil_status ev_run(ev_state *st, const ev_input *in, uint8_t *results);
+
+#endif

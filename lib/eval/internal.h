@@ -1,0 +1,67 @@
+/*
+ * internal.h - what the evaluator's files share: the per-scanner state, the
+ * run-time value, and the helpers split out of eval.c (program validation,
+ * string operators). Nothing here is visible outside lib/eval.
+ */
+#ifndef VIGIL_EVAL_INTERNAL_H
+#define VIGIL_EVAL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../ir/ir.h"
+#include "../re/re.h"
+#include "eval.h"
+
+/* Deepest expression nesting the recursive evaluator accepts. Chains of one
+ * `and`/`or` operator are walked iteratively and do not count, so this only
+ * bounds real nesting (parentheses, loops, operands of operands). */
+#define EV_MAX_DEPTH 2048
+
+/* More loop variable slots than any real rule needs; a database asking for
+ * more is damaged. */
+#define EV_MAX_LOOP_VARS 4096
+
+/* A value is yara's YR_VALUE plus an explicit tag: UNDEFINED is a kind, not
+ * a magic integer, so no integer result can be mistaken for it. */
+typedef enum ev_kind { EV_UNDEF = 0, EV_INT, EV_FLOAT, EV_STR, EV_REGEX } ev_kind;
+
+typedef struct ev_value {
+    ev_kind kind;
+    int64_t i;        /* EV_INT (booleans are 0/1); EV_REGEX: node index */
+    double f;         /* EV_FLOAT */
+    const uint8_t *s; /* EV_STR */
+    size_t len;
+} ev_value;
+
+struct ev_state {
+    const ir_program *prog;
+    re_prog **regex; /* per node: compiled IR_OP_REGEX, else NULL */
+    ev_value *vars;  /* loop variable slots */
+    uint32_t *spine; /* scratch for iterative and/or chains (nodes.len) */
+    size_t spine_top;
+    uint8_t *ns_failed; /* per namespace: a global rule of it was false */
+    /* per run */
+    const ev_input *in;
+    const uint8_t *results;
+    uint32_t cur_string; /* string of the innermost `for ... of`, or IR_NONE */
+};
+
+/* Checks every index of the program once (nodes reachable from rule
+ * conditions, lists, strings, pool ranges, loop slots), refuses cycles, and
+ * checks that nesting stays under EV_MAX_DEPTH. VIGIL_E_CORRUPT or
+ * VIGIL_E_LIMIT on failure, VIGIL_E_NOMEM if its scratch cannot be had. */
+vigil_status ev_validate(const ir_program *p);
+
+/* yara's sized_string_cmp: bytes compared as (signed) char, a prefix sorts
+ * first. Returns <0, 0, >0. */
+int ev_str_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+/* Substring / prefix / suffix / equality tests, ASCII case folding when
+ * nocase (yara folds only A-Z). */
+bool ev_str_contains(const uint8_t *h, size_t hlen, const uint8_t *n, size_t nlen, bool nocase);
+bool ev_str_startswith(const uint8_t *h, size_t hlen, const uint8_t *n, size_t nlen, bool nocase);
+bool ev_str_endswith(const uint8_t *h, size_t hlen, const uint8_t *n, size_t nlen, bool nocase);
+bool ev_str_iequals(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+
+#endif

@@ -1,0 +1,217 @@
+/*
+ * ir.h - the intermediate form every rule language lowers to (DESIGN.md §1).
+ *
+ * A program is a handful of flat arrays that refer to each other by index,
+ * never by pointer, so that lib/db can write them to a file and map them back
+ * unchanged. Text lives in one byte pool; an "str" field is a pool offset of a
+ * NUL-terminated string (IR_NONE = absent).
+ *
+ *   rules[]    one per rule, in declaration order (= evaluation order)
+ *   strings[]  one per YARA string ($a ...) of every rule, grouped by rule
+ *   nodes[]    condition expressions; a rule's `cond` is its root node
+ *   lists[]    uint32 runs referenced by n-ary nodes (string sets, rule sets,
+ *              integer enumerations)
+ *
+ * Producer: lib/yara (and later lib/clamav). Consumers: lib/match (strings),
+ * lib/eval (nodes), lib/db (everything).
+ */
+#ifndef VIGIL_IR_H
+#define VIGIL_IR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/vec.h"
+
+#define IR_NONE UINT32_MAX
+
+/* ---- rules ---- */
+enum { IR_RULE_PRIVATE = 1u << 0, IR_RULE_GLOBAL = 1u << 1 };
+
+typedef struct ir_rule {
+    uint32_t name;          /* str */
+    uint32_t ns;            /* index into namespaces[] */
+    uint32_t flags;         /* IR_RULE_* */
+    uint32_t tags_first;    /* into lists[]: each element a str (pool offset) */
+    uint32_t tags_count;
+    uint32_t metas_first;   /* into metas[] */
+    uint32_t metas_count;
+    uint32_t strings_first; /* into strings[] */
+    uint32_t strings_count;
+    uint32_t cond;          /* root node of the condition */
+} ir_rule;
+
+enum { IR_META_INT = 0, IR_META_STRING = 1, IR_META_BOOL = 2 };
+typedef struct ir_meta {
+    uint32_t name;  /* str */
+    uint32_t type;  /* IR_META_* */
+    int64_t i;      /* int value, or 0/1 */
+    uint32_t s;     /* str (for strings; may contain NUL: use s_len) */
+    uint32_t s_len;
+} ir_meta;
+
+/* ---- strings (patterns) ---- */
+enum { IR_PAT_TEXT = 0, IR_PAT_HEX = 1, IR_PAT_REGEX = 2 };
+
+enum {
+    IR_SF_NOCASE = 1u << 0,
+    IR_SF_ASCII = 1u << 1,       /* set explicitly or by default (text without wide) */
+    IR_SF_WIDE = 1u << 2,
+    IR_SF_FULLWORD = 1u << 3,
+    IR_SF_PRIVATE = 1u << 4,
+    IR_SF_XOR = 1u << 5,         /* xor_min..xor_max */
+    IR_SF_BASE64 = 1u << 6,
+    IR_SF_BASE64WIDE = 1u << 7,
+    IR_SF_DOTALL = 1u << 8,      /* regex /s */
+    IR_SF_REGEX_NOCASE = 1u << 9,/* regex /i (kept apart from the nocase modifier for -D/printing) */
+    IR_SF_ANONYMOUS = 1u << 10,  /* declared as "$ = ..." */
+};
+
+typedef struct ir_string {
+    uint32_t id;        /* str, e.g. "$a" ("$" for anonymous) */
+    uint32_t rule;      /* owning rule */
+    uint32_t kind;      /* IR_PAT_* */
+    uint32_t flags;     /* IR_SF_* */
+    uint32_t src;       /* pool offset of the pattern body:
+                         *   TEXT : the unescaped bytes
+                         *   HEX  : source text between { and } (whitespace/comments kept)
+                         *   REGEX: source text between the slashes, escapes as written */
+    uint32_t src_len;
+    uint8_t xor_min, xor_max;
+    uint16_t pad;
+    uint32_t alphabet;  /* pool offset of a 64-byte base64 alphabet, or IR_NONE for the standard one */
+    uint32_t line;      /* source line, for diagnostics */
+} ir_string;
+
+/* ---- external variables ---- */
+enum { IR_T_UNDEF = 0, IR_T_BOOL, IR_T_INT, IR_T_FLOAT, IR_T_STRING, IR_T_REGEX };
+
+typedef struct ir_external {
+    uint32_t name;  /* str */
+    uint32_t type;  /* IR_T_BOOL / INT / FLOAT / STRING */
+    int64_t i;      /* BOOL, INT */
+    double f;       /* FLOAT */
+    uint32_t s;     /* STRING: str */
+    uint32_t s_len;
+} ir_external;
+
+/* ---- condition nodes ----
+ * Operands: a, b, c are node indices unless noted. `type` is the static result
+ * type (IR_T_*), filled in by the front end. Values may be undefined at run
+ * time (yara's UNDEFINED); see lib/eval for the propagation rules. */
+typedef enum ir_op {
+    /* constants */
+    IR_OP_TRUE,        /* bool */
+    IR_OP_FALSE,
+    IR_OP_INT,         /* v.i */
+    IR_OP_FLOAT,       /* v.f */
+    IR_OP_STRING,      /* v.s: pool bytes (may hold NUL) */
+    IR_OP_REGEX,       /* v.s: regex source; aux: IR_SF_REGEX_NOCASE|IR_SF_DOTALL */
+    IR_OP_FILESIZE,
+    IR_OP_ENTRYPOINT,  /* undefined unless the object is PE/ELF with an entry point */
+    IR_OP_EXTERNAL,    /* a: index into externals[] */
+    IR_OP_VAR,         /* a: loop variable slot */
+
+    /* arithmetic (int or float; int/int stays int) */
+    IR_OP_NEG, IR_OP_ADD, IR_OP_SUB, IR_OP_MUL, IR_OP_DIV, IR_OP_MOD,
+    /* bitwise (int) */
+    IR_OP_BNOT, IR_OP_BAND, IR_OP_BOR, IR_OP_BXOR, IR_OP_SHL, IR_OP_SHR,
+    /* comparisons (numbers, or strings for EQ/NE/LT...) */
+    IR_OP_LT, IR_OP_LE, IR_OP_GT, IR_OP_GE, IR_OP_EQ, IR_OP_NE,
+    /* string operators: a, b strings; MATCHES: b is an IR_OP_REGEX node */
+    IR_OP_CONTAINS, IR_OP_ICONTAINS, IR_OP_STARTSWITH, IR_OP_ISTARTSWITH,
+    IR_OP_ENDSWITH, IR_OP_IENDSWITH, IR_OP_IEQUALS, IR_OP_MATCHES,
+    /* boolean */
+    IR_OP_NOT, IR_OP_AND, IR_OP_OR,
+    IR_OP_DEFINED,     /* a: any expression; true when its value is defined */
+
+    /* integer read from the object: aux = IR_READ_* bits; a = offset */
+    IR_OP_READ_INT,
+
+    /* strings of the current rule. For the following, a = string index into
+     * strings[], or IR_NONE for `$` / `#` / `@` / `!` inside `for ... of`. */
+    IR_OP_STR_FOUND,   /* $a */
+    IR_OP_STR_COUNT,   /* #a ; b = IR_NONE, or range node (#a in (x..y)) */
+    IR_OP_STR_OFFSET,  /* @a[b] ; b = index node (1-based) */
+    IR_OP_STR_LENGTH,  /* !a[b] */
+    IR_OP_STR_AT,      /* $a at b */
+    IR_OP_STR_IN,      /* $a in b ; b = range node */
+
+    IR_OP_RANGE,       /* a..b (only as operand of IN / COUNT / FOR_IN) */
+
+    /* quantified expressions. aux = IR_Q_*; for IR_Q_EXPR/IR_Q_PERCENT,
+     * c = the count expression node. */
+    IR_OP_OF_STRINGS,  /* <quant> of <string set>; v.list = string indices */
+    IR_OP_OF_RULES,    /* <quant> of <rule set>; v.list = rule indices */
+    IR_OP_OF_BOOLS,    /* <quant> of (expr, expr, ...); v.list = node indices */
+    IR_OP_FOR_OF,      /* for <quant> of <string set> : ( a ); v.list = string indices */
+    IR_OP_FOR_IN,      /* for <quant> <var slot b> in <a: range or IR_OP_ENUM> : ( body v.body ) */
+    IR_OP_ENUM,        /* (e1, e2, ...); v.list = node indices */
+
+    IR_OP_RULE,        /* a: rule index (value of an earlier rule) */
+
+    IR_OP__COUNT
+} ir_op;
+
+/* IR_OP_READ_INT aux bits */
+enum {
+    IR_READ_W1 = 1, IR_READ_W2 = 2, IR_READ_W4 = 4, /* width in bytes, low 3 bits */
+    IR_READ_SIGNED = 1u << 3,
+    IR_READ_BE = 1u << 4,
+};
+
+/* quantifiers */
+enum { IR_Q_ALL = 0, IR_Q_ANY = 1, IR_Q_NONE = 2, IR_Q_EXPR = 3, IR_Q_PERCENT = 4 };
+
+typedef struct ir_list {
+    uint32_t first; /* into lists[] */
+    uint32_t count;
+} ir_list;
+
+typedef struct ir_node {
+    uint16_t op;    /* ir_op */
+    uint8_t type;   /* IR_T_* result type */
+    uint8_t pad;
+    uint32_t aux;
+    uint32_t a, b, c;
+    union {
+        int64_t i;
+        double f;
+        struct { uint32_t off, len; } s; /* pool bytes */
+        ir_list list;
+        uint32_t body;                    /* FOR_IN body node */
+    } v;
+} ir_node;
+
+typedef struct ir_program {
+    VEC(ir_rule) rules;
+    VEC(ir_meta) metas;
+    VEC(ir_string) strings;
+    VEC(ir_node) nodes;
+    VEC(uint32_t) lists;
+    VEC(uint32_t) namespaces; /* str per namespace */
+    VEC(ir_external) externals;
+    VEC(char) pool;           /* offset 0 holds "" */
+    uint32_t max_loop_vars;   /* loop variable slots the evaluator must provide */
+} ir_program;
+
+void ir_init(ir_program *p);
+void ir_free(ir_program *p);
+
+/* Pool helpers: return IR_NONE when out of memory. Strings are NUL-terminated
+ * in the pool even when they hold NULs themselves. */
+uint32_t ir_pool_add(ir_program *p, const void *bytes, size_t len);
+uint32_t ir_pool_str(ir_program *p, const char *s);
+static inline const char *ir_str(const ir_program *p, uint32_t off)
+{
+    return off == IR_NONE ? NULL : p->pool.items + off;
+}
+
+/* Appends a node / list run; return IR_NONE when out of memory. */
+uint32_t ir_add_node(ir_program *p, const ir_node *n);
+uint32_t ir_add_list(ir_program *p, const uint32_t *items, size_t n);
+
+const char *ir_op_name(ir_op op);
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * re_int.h - lib/re's private types: the syntax tree both parsers build, the
+ * instruction program the emitter makes from it, and the thread machine that
+ * runs it. They mirror yara 4.2's structures (node kinds, split/repeat
+ * instructions, forward and backward code, per-node code references) because
+ * yara's match results depend on exactly those shapes; see re.h.
+ */
+#ifndef VIGIL_RE_INT_H
+#define VIGIL_RE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "re.h"
+#include "util/vec.h"
+
+#define RX_MAX_RANGE 32767      /* yara's RE_MAX_RANGE: bound of {n,m} in a regex */
+#define RX_UNBOUNDED 0x7fffffff /* end of an open hex jump [n-] / [-] */
+#define RX_SCAN_LIMIT 4096      /* yara's YR_RE_SCAN_LIMIT */
+#define RX_MAX_FIBERS 1024      /* yara's RE_MAX_FIBERS */
+#define RX_MAX_SPLIT_ID 128     /* yara's RE_MAX_SPLIT_ID */
+#define RX_CHAIN_THRESHOLD 200  /* yara's YR_STRING_CHAINING_THRESHOLD */
+#define RX_MAX_DEPTH 200        /* parser nesting limit (our own, keeps recursion bounded) */
+#define RX_MAX_REPEAT_NEST 32   /* nested {n,m} counters a thread can hold */
+#define RX_MAX_INSTS 32768      /* program size cap, close to yara's int16 jump reach */
+#define RX_MAX_NODES 100000
+#define RX_YR_ATOM 4            /* yara's YR_MAX_ATOM_LENGTH */
+#define RX_MAX_ATOMS 4096       /* after wildcard expansion; beyond, verify everywhere */
+
+typedef enum rx_kind {
+    RX_LIT, RX_MASKED, RX_ANY, RX_CLASS, RX_WORD, RX_NWORD, RX_SPACE, RX_NSPACE,
+    RX_DIGIT, RX_NDIGIT, RX_WB, RX_NWB, RX_BOL, RX_EOL, RX_EMPTY,
+    RX_CONCAT, RX_ALT, RX_STAR, RX_PLUS, RX_RANGE, RX_RANGE_ANY
+} rx_kind;
+
+typedef struct rx_class {
+    uint8_t bits[32];
+    bool negated;
+} rx_class;
+
+typedef struct rx_node {
+    uint8_t kind;
+    uint8_t value, mask; /* literals; ANY has mask 0 (atoms see it as a wildcard) */
+    bool greedy;
+    int32_t start, end;  /* RANGE, RANGE_ANY */
+    int32_t cls;         /* CLASS: index into classes */
+    int32_t first, last, next, prev; /* children and siblings, -1 = none */
+    int32_t fwd, bwd;    /* code references set by the emitter (yara's *_code_ref) */
+} rx_node;
+
+typedef struct rx_ast {
+    VEC(rx_node) nodes;
+    VEC(rx_class) classes;
+    int32_t root;
+    bool greedy; /* a greedy quantifier was used (yara's RE_FLAGS_GREEDY) */
+    bool hex;
+} rx_ast;
+
+typedef enum rx_op {
+    OP_LIT, OP_MASKED, OP_ANY, OP_CLASS, OP_WORD, OP_NWORD, OP_SPACE, OP_NSPACE,
+    OP_DIGIT, OP_NDIGIT, OP_WB, OP_NWB, OP_BOL, OP_EOL,
+    OP_SPLIT_A, OP_SPLIT_B, OP_JMP,
+    OP_REP_START_G, OP_REP_START_U, OP_REP_END_G, OP_REP_END_U,
+    OP_REP_ANY_G, OP_REP_ANY_U, OP_MATCH
+} rx_op;
+
+typedef struct rx_inst {
+    uint8_t op;
+    uint8_t a, b;       /* LIT value; MASKED value, mask; SPLIT id in a */
+    int32_t x;          /* jump target (absolute), CLASS index */
+    uint16_t min, max;  /* repeats */
+} rx_inst;
+
+typedef struct rx_code {
+    VEC(rx_inst) insts;
+    VEC(rx_class) classes;
+    int32_t fwd_start, bwd_start;
+    int depth; /* deepest nesting of repeat counters */
+} rx_code;
+
+/* Parsers: fill ast (initialised by the caller) or return VIGIL_E_SYNTAX. */
+vigil_status rx_parse_regex(const char *src, size_t len, rx_ast *ast, re_error *err);
+vigil_status rx_parse_hex(const char *src, size_t len, rx_ast *ast, re_error *err);
+void rx_ast_init(rx_ast *ast);
+void rx_ast_free(rx_ast *ast);
+int32_t rx_new_node(rx_ast *ast, rx_kind kind);
+void rx_append(rx_ast *ast, int32_t parent, int32_t child);
+
+/* Emits forward then backward code for the tree rooted at `root`. */
+vigil_status rx_emit(rx_ast *ast, int32_t root, rx_code *code, re_error *err);
+void rx_code_free(rx_code *code);
+
+/* One chosen yara atom: bytes/mask (mask 0x00 = any, 0x0F/0xF0 nibbles) and
+ * the code references of its first node. */
+typedef struct rx_yatom {
+    uint8_t bytes[RX_YR_ATOM], mask[RX_YR_ATOM];
+    uint8_t len;
+    int32_t fwd, bwd;
+} rx_yatom;
+
+/* yara's atom choice for the tree; *n = 0 when there is none. */
+vigil_status rx_choose_atoms(const rx_ast *ast, int32_t root, rx_yatom **out, size_t *n);
+
+enum {
+    X_BACK = 1u << 0, X_EXHAUSTIVE = 1u << 1, X_WIDE = 1u << 2, X_NOCASE = 1u << 3,
+    X_DOTALL = 1u << 4, X_SCAN = 1u << 5, X_NOLIMIT = 1u << 6,
+};
+
+/* Called for each backward (exhaustive) match: start offset and length. */
+typedef bool (*rx_match_fn)(size_t start, size_t len, void *user);
+
+/* Runs code from instruction ip at data[pos] (forward) or ending at data[pos]
+ * (backward), like yara's yr_re_exec. *matches receives the length of the
+ * match chosen by priority (-1 = none) when not exhaustive. Returns false
+ * when a resource limit stopped the run. */
+bool rx_exec(const rx_code *c, int32_t ip, const uint8_t *data, size_t len, size_t pos,
+             unsigned flags, rx_match_fn fn, void *user, int *matches);
+
+#endif
