@@ -250,7 +250,15 @@ static bool scan_one(yscan *y, const char *path, bool dir_mode)
         return false;
     long left = (long)(y->deadline - now);
     vigil_scanner_set_timeout(y->scanner, dir_mode ? (unsigned)left : (unsigned)y->o->timeout);
-    vigil_status st = vigil_scanner_scan_file(y->scanner, path, on_event, y);
+    vigil_status st;
+    struct stat sb;
+    if (!dir_mode && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+        /* yara maps a named device or FIFO by its stat size, which is 0: it
+         * scans it as an empty file and never reads from it. */
+        st = vigil_scanner_scan_mem(y->scanner, NULL, 0, on_event, y);
+    } else {
+        st = vigil_scanner_scan_file(y->scanner, path, on_event, y);
+    }
     if (st == VIGIL_E_ABORTED && !y->callback_error)
         st = VIGIL_OK;
     if (dir_mode && y->o->count_only)

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../formats/entrypoint.h"
 #include "../util/file.h"
@@ -181,11 +182,16 @@ vigil_status vigil_scanner_scan_mem(vigil_scanner *s, const uint8_t *data, size_
     ev_input in = {.prog = p, .matches = s->ms, .data = data, .len = len,
                    .externals = s->ext};
     in.has_entrypoint = fmt_entrypoint_offset(data, len, &in.entrypoint);
+    if (s->timeout) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        in.deadline_ns = ((uint64_t)ts.tv_sec + s->timeout) * 1000000000u + (uint64_t)ts.tv_nsec;
+    }
     st = ev_run(s->ev, &in, s->results);
     if (st != VIGIL_OK) {
         s->in_callback = false;
-        api_set_error(s->last_error, sizeof(s->last_error), "evaluation: %s",
-                      vigil_status_str(st));
+        api_set_error(s->last_error, sizeof(s->last_error), "%s",
+                      st == VIGIL_E_TIMEOUT ? "scanning timed out" : vigil_status_str(st));
         return st;
     }
     for (uint32_t i = 0; fn && i < p->rules.len; i++) {

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static ev_value eval(ev_state *st, uint32_t idx);
 
@@ -535,6 +536,21 @@ static ev_value loop_result(const loop *l)
     return v_bool(false);
 }
 
+/* True when loops must stop because the scan's deadline passed. The clock is
+ * read once per 4096 iterations: cheap enough for tight loops. */
+static bool out_of_time(ev_state *st)
+{
+    if (st->timed_out)
+        return true;
+    if (!st->in->deadline_ns || (++st->ticks & 0xfff) != 0)
+        return false;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    st->timed_out = now >= st->in->deadline_ns;
+    return st->timed_out;
+}
+
 static ev_value for_of(ev_state *st, const ir_node *n)
 {
     loop l;
@@ -543,7 +559,7 @@ static ev_value for_of(ev_state *st, const ir_node *n)
         return v_undef();
     const uint32_t *items = st->prog->lists.items + n->v.list.first;
     uint32_t saved = st->cur_string;
-    for (uint32_t i = 0; i < n->v.list.count && !l.done; i++) {
+    for (uint32_t i = 0; i < n->v.list.count && !l.done && !out_of_time(st); i++) {
         st->cur_string = items[i];
         loop_step(&l, eval(st, n->a));
     }
@@ -565,7 +581,7 @@ static ev_value for_in(ev_state *st, const ir_node *n)
         /* yara: an undefined bound iterates nothing
          * (`for any i in (uint8(100)..uint8(100)) : (true)` is false) */
         if (range_bounds(st, n->a, &lo, &hi) && lo <= hi) {
-            for (int64_t i = lo; !l.done; i++) {
+            for (int64_t i = lo; !l.done && !out_of_time(st); i++) {
                 *var = v_int(i);
                 loop_step(&l, eval(st, n->v.body));
                 if (i == hi)
@@ -576,7 +592,7 @@ static ev_value for_in(ev_state *st, const ir_node *n)
         /* yara: undefined items are iterated with the variable undefined
          * (`for any i in (uint8(100)) : (not defined i)`) */
         const uint32_t *items = st->prog->lists.items + it->v.list.first;
-        for (uint32_t i = 0; i < it->v.list.count && !l.done; i++) {
+        for (uint32_t i = 0; i < it->v.list.count && !l.done && !out_of_time(st); i++) {
             *var = eval(st, items[i]);
             loop_step(&l, eval(st, n->v.body));
         }
@@ -801,6 +817,8 @@ vigil_status ev_run(ev_state *st, const ev_input *in, uint8_t *results)
     st->results = results;
     st->cur_string = IR_NONE;
     st->spine_top = 0;
+    st->ticks = 0;
+    st->timed_out = false;
     memset(results, 0, p->rules.len);
     memset(st->ns_failed, 0, p->namespaces.len);
     for (size_t r = 0; r < p->rules.len; r++) {
@@ -818,5 +836,5 @@ vigil_status ev_run(ev_state *st, const ev_input *in, uint8_t *results)
     }
     st->in = NULL;
     st->results = NULL;
-    return VIGIL_OK;
+    return st->timed_out ? VIGIL_E_TIMEOUT : VIGIL_OK;
 }

@@ -34,6 +34,9 @@ typedef struct ev_input {
      * unit tests and front ends with lists of their own. */
     const mt_match *(*get_matches)(const void *user, uint32_t string_index, size_t *n);
     const void *get_matches_user;
+    /* CLOCK_MONOTONIC time in ns after which loops stop and ev_run returns
+     * VIGIL_E_TIMEOUT (yara's scan timeout); 0 = no limit. */
+    uint64_t deadline_ns;
 } ev_input;
 
 typedef struct ev_state ev_state; /* per-scanner scratch (loop variables, stacks) */
@@ -41,7 +44,8 @@ typedef struct ev_state ev_state; /* per-scanner scratch (loop variables, stacks
 vigil_status ev_state_new(const ir_program *prog, ev_state **out);
 void ev_state_free(ev_state *st);
 
-/* Evaluates every rule in declaration order. results[i] becomes 1 when rule i
+/* Evaluates every rule in declaration order. Returns VIGIL_E_TIMEOUT when
+ * in->deadline_ns passed during a loop (results are then incomplete). results[i] becomes 1 when rule i
  * is true (a false global rule makes every rule of its namespace false, as in
  * yara); results must hold prog->rules.len bytes. */
 vigil_status ev_run(ev_state *st, const ev_input *in, uint8_t *results);

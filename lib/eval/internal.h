@@ -46,6 +46,8 @@ struct ev_state {
     const ev_input *in;
     const uint8_t *results;
     uint32_t cur_string; /* string of the innermost `for ... of`, or IR_NONE */
+    uint32_t ticks;      /* loop iterations since the last clock reading */
+    bool timed_out;      /* the deadline passed: every loop stops */
 };
 
 /* Checks every index of the program once (nodes reachable from rule

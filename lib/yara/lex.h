@@ -121,8 +121,9 @@ void lex_init(lexer *lx, const char *src, size_t len);
 /* Produces the next token. */
 token lex_next(lexer *lx);
 
-/* Appends the unescaped bytes of a TK_TEXT token to out; false on OOM. */
 typedef VEC(char) charbuf;
+
+/* Appends the unescaped bytes of a TK_TEXT token to out; false on OOM. */
 bool lex_unescape(const char *src, const token *t, charbuf *out);
 
 /* Name of a token kind for messages ("identifier", ...); NULL for keywords

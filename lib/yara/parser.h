@@ -21,6 +21,7 @@
 #define YC_MAX_EXPR_DEPTH 200
 #define YC_MAX_INCLUDE_DEPTH 16
 #define YC_MAX_ERRORS_PER_SOURCE 1000
+#define YC_MAX_INCLUDES_PER_SOURCE 1024 /* a diamond of includes must not explode */
 
 /* A `Prefix*` rule set already used: later rules of the namespace may not
  * match it (yara: they would silently join a set that was already built). */
@@ -67,6 +68,7 @@ typedef struct yp {
     uint32_t ns; /* namespace index */
     size_t errors, warnings;
     int include_depth;
+    int includes; /* files included so far by this source */
 
     /* the rule being parsed */
     bool in_rule;

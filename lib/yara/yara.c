@@ -247,6 +247,8 @@ static bool do_include(yp *y, const token *at, const char *name)
         y->opt && y->opt->max_include_depth > 0 ? y->opt->max_include_depth : YC_MAX_INCLUDE_DEPTH;
     if (y->include_depth >= max)
         return yp_error(y, at, "includes circular or too deep");
+    if (++y->includes > YC_MAX_INCLUDES_PER_SOURCE)
+        return yp_error(y, at, "too many includes (limit: %d)", YC_MAX_INCLUDES_PER_SOURCE);
     char *full = NULL;
     if (name[0] == '/' || !y->f->path) {
         full = strdup(name);
@@ -323,7 +325,7 @@ static bool parse_file(yp *y)
 {
     bool ok = true;
     while (y->tok.kind != TK_EOF) {
-        if (y->errors >= YC_MAX_ERRORS_PER_SOURCE)
+        if (y->errors >= YC_MAX_ERRORS_PER_SOURCE || y->includes > YC_MAX_INCLUDES_PER_SOURCE)
             return false;
         size_t start = y->tok.off;
         bool r;

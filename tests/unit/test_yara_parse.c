@@ -694,6 +694,13 @@ static void test_warnings(void **state)
     assert_string_equal(f->diags[1],
                         "W 1:46 [a] using literal string \"lit\" in a boolean operation.");
     assert_int_equal(f->warnings, 2);
+    /* yara warns wherever a literal string is used as a boolean */
+    assert_int_equal(add(f, "rule r { condition: (\"x\") }"), VIGIL_OK);
+    assert_string_equal(f->diags[0],
+                        "W 1:21 [r] using literal string \"x\" in a boolean operation.");
+    assert_int_equal(add(f, "rule s { condition: for any i in (1..2) : ( \"\" ) }"), VIGIL_OK);
+    assert_string_equal(f->diags[0],
+                        "W 1:45 [s] using literal string \"\" in a boolean operation.");
     assert_int_equal(add(f, "rule e { condition: entrypoint == 0 }"), VIGIL_OK);
     assert_string_equal(f->diags[0], "W 1:21 [e] Using deprecated \"entrypoint\" keyword. Use the "
                                      "\"entry_point\" function from PE module instead.");
@@ -873,6 +880,26 @@ static void test_includes(void **state)
         yc_add_source(f->st, topsrc, strlen(topsrc), "fourth", "top", p3, &o, NULL, NULL),
         VIGIL_E_SYNTAX);
     assert_string_equal(f->diags[0], "E 1:9 [] includes circular or too deep");
+
+    /* a diamond of includes is bounded by a total count */
+    char d0[256], d1[256];
+    snprintf(d0, sizeof(d0), "%s/d0.yar", dir);
+    snprintf(d1, sizeof(d1), "%s/d1.yar", dir);
+    write_file(d1, "// empty\n");
+    char many[64 * 40];
+    char *w = many;
+    for (int i = 0; i < 40; i++)
+        w += sprintf(w, "include \"d1.yar\"\n");
+    write_file(d0, many);
+    char big[64 * 40];
+    w = big;
+    for (int i = 0; i < 40; i++)
+        w += sprintf(w, "include \"d0.yar\"\n");
+    assert_int_equal(add_ns(f, big, "fifth", p3), VIGIL_E_SYNTAX);
+    assert_int_equal(f->ndiags, 1);
+    assert_string_equal(f->diags[0], "E 40:9 [] too many includes (limit: 1024)");
+    unlink(d0);
+    unlink(d1);
 
     unlink(p1);
     unlink(p2);
