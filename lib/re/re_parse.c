@@ -294,6 +294,10 @@ static int32_t parse_single(pstate *p, int depth)
             p->pos++;
             return node(p, k);
         }
+        /* yara's lexer takes \0-\9 outside a class for a backreference and
+         * rejects it (inside a class they stay plain digits). */
+        if (e >= '0' && e <= '9')
+            return fail(p, at, "backreferences are not allowed");
         int v = read_escape(p, at);
         if (v < 0)
             return -1;

@@ -84,7 +84,11 @@ static bool enter(yp *y)
     return true;
 }
 
-/* Turns any value into a boolean node, as yara does in boolean context. */
+/* Readies a value for boolean context. Numbers and strings stay as they are:
+ * lib/eval reads their truth as yara does (a float is true when any bit is
+ * set, so -0.0 is true), and a loop body adds its raw value to the loop's
+ * counter (`for all i in (0..2) : (i)` holds in yara). Only a regexp literal,
+ * a non-null pointer in yara, becomes `true`. */
 bool ex_to_bool(yp *y, ex *e)
 {
     if (e->type == IR_T_BOOL)
@@ -94,37 +98,19 @@ bool ex_to_bool(yp *y, ex *e)
         yp_warning(y, &e->at, "using literal string \"%.*s\" in a boolean operation.",
                    (int)n->v.s.len, ir_str(y->p, n->v.s.off));
     }
+    if (e->type != IR_T_REGEX)
+        return true;
     ir_node z;
     memset(&z, 0, sizeof(z));
     z.a = z.b = z.c = IR_NONE;
-    z.type = e->type;
-    switch (e->type) {
-    case IR_T_INT:
-        z.op = IR_OP_INT;
-        break;
-    case IR_T_FLOAT:
-        z.op = IR_OP_FLOAT;
-        break;
-    case IR_T_STRING:
-        z.op = IR_OP_STRING;
-        z.v.s.off = 0; /* the pool's "" at offset 0 */
-        break;
-    default: /* a regexp literal is a non-null pointer in yara: true */
-        z.op = IR_OP_TRUE;
-        z.type = IR_T_BOOL;
-        e->node = ex_add_node(y, &z);
-        e->type = IR_T_BOOL;
-        e->primary = false;
-        return e->node != IR_NONE;
-    }
-    uint32_t zero = ex_add_node(y, &z);
-    if (zero == IR_NONE)
-        return false;
-    bool ok = ex_mk(y, e, IR_OP_NE, IR_T_BOOL, e->node, zero, IR_NONE);
+    z.op = IR_OP_TRUE;
+    z.type = IR_T_BOOL;
+    e->node = ex_add_node(y, &z);
+    e->type = IR_T_BOOL;
     e->primary = false;
     e->is_const = false;
     e->text_lit = false;
-    return ok;
+    return e->node != IR_NONE;
 }
 
 /* ---- string references ---- */
@@ -232,7 +218,11 @@ static bool parse_identifier(yp *y, ex *out)
         const ir_external *e = &y->p->externals.items[i];
         const char *en = ir_str(y->p, e->name);
         if (strlen(en) == t.len && memcmp(en, s, t.len) == 0)
-            return ex_mk(y, out, IR_OP_EXTERNAL, (uint8_t)e->type, (uint32_t)i, IR_NONE, IR_NONE);
+            /* yara types boolean externals as integers: `xb == 1` and `xb + 1`
+             * compile, and lib/eval reads a bool as 0/1 */
+            return ex_mk(y, out, IR_OP_EXTERNAL,
+                         (uint8_t)(e->type == IR_T_BOOL ? IR_T_INT : e->type), (uint32_t)i,
+                         IR_NONE, IR_NONE);
     }
     uint32_t r = yc_find_rule(y->st, y->ns, s, t.len);
     if (r != UINT32_MAX)
