@@ -170,7 +170,7 @@ static void print_strings(const yscan *y, const vigil_rule *r)
         for (size_t k = 0; k < n; k++) {
             vigil_match m = vigil_scanner_match(y->scanner, r, i, k);
             if (o->show_lengths)
-                printf("0x%" PRIx64 ":%" PRIu32 ":%s", m.offset, m.length, id);
+                printf("0x%" PRIx64 ":%" PRIu32 ":%s", m.offset, m.data_len, id); /* yara -L: the printed length, at most 512 */
             else
                 printf("0x%" PRIx64 ":%s", m.offset, id);
             if (o->show_strings) {

@@ -61,8 +61,9 @@ void mt_scratch_set_single_match(mt_scratch *s, const uint8_t *single);
 /* yara searches a text string only at its fixed offset when every use in the
  * conditions is `$a at N` with one N (STRING_FLAGS_FIXED_OFFSET), which
  * shows in `yara -s` output. fixed[i] is that N for string i, or
- * MT_NO_FIXED_OFFSET. Honoured for text strings only (yara never fixes
- * base64 strings or non-literal regex/hex ones). Borrowed like `single`. */
+ * MT_NO_FIXED_OFFSET. Honoured for text strings and for regex/hex strings
+ * that are plain literals (re_is_literal; yara never fixes base64 strings or
+ * non-literal regex/hex ones). Borrowed like `single`. */
 #define MT_NO_FIXED_OFFSET UINT64_MAX
 void mt_scratch_set_fixed_offsets(mt_scratch *s, const uint64_t *fixed);
 

@@ -3,8 +3,10 @@
  * hit, and yara's match lists: per string, sorted by offset, one entry per
  * offset (first recorded wins, or re_prefer_for decides for regex/hex), at most
  * MT_MAX_STRING_MATCHES, after which the string is disabled for the rest of
- * the scan as yara does. Lists live in the scratch and are reused, so a scan
- * allocates only when a list outgrows every earlier scan.
+ * the scan as yara does. Chained regex/hex strings (re.h) get their pieces'
+ * matches joined by an re_chain in hit order, which is yara's order. Lists,
+ * chains and the regex workspace live in the scratch and are reused, so a
+ * scan allocates only when a list outgrows every earlier scan.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -16,13 +18,16 @@
 typedef struct mt_list {
     mt_match *items;
     size_t len, cap;
-    bool too_many;
+    bool too_many; /* a cap was hit: yara warns about the string */
+    bool disabled; /* nothing more is recorded for the string in this scan */
 } mt_list;
 
 struct mt_scratch {
     const matcher *m;
     hs_scratch_t *hs;
     mt_list *lists;
+    re_chain **chains; /* per string: its pending chain pieces, NULL if unchained */
+    re_work *work;     /* the regex thread machine's buffers */
     uint32_t n;
     const uint8_t *single; /* see mt_scratch_set_single_match */
     const uint64_t *fixed; /* see mt_scratch_set_fixed_offsets */
@@ -37,8 +42,9 @@ typedef struct scan_ctx {
     uint64_t min_end; /* hits ending at or before this were seen in the previous chunk */
     unsigned flags;
     vigil_status st;
-    uint32_t cur_string; /* regex callback: which string / program is verified */
+    uint32_t cur_string; /* regex callback: which string / program / piece is verified */
     uint8_t cur_prog;
+    uint32_t cur_piece;
 } scan_ctx;
 
 vigil_status mt_scratch_new(const matcher *m, mt_scratch **out)
@@ -52,9 +58,21 @@ vigil_status mt_scratch_new(const matcher *m, mt_scratch **out)
     s->m = m;
     s->n = m->nstrings;
     s->lists = calloc(s->n ? s->n : 1, sizeof(*s->lists));
-    if (!s->lists) {
-        free(s);
+    s->chains = calloc(s->n ? s->n : 1, sizeof(*s->chains));
+    s->work = re_work_new();
+    if (!s->lists || !s->chains || !s->work) {
+        mt_scratch_free(s);
         return VIGIL_E_NOMEM;
+    }
+    for (uint32_t i = 0; i < s->n; i++) {
+        const re_prog *rp = m->strs[i].prog[0] ? m->strs[i].prog[0] : m->strs[i].prog[1];
+        if (re_piece_count(rp) > 1) {
+            vigil_status st = re_chain_new(rp, &s->chains[i]);
+            if (st != VIGIL_OK) {
+                mt_scratch_free(s);
+                return st;
+            }
+        }
     }
     if (m->db) {
         hs_error_t rc = hs_alloc_scratch(m->db, &s->hs);
@@ -77,7 +95,13 @@ void mt_scratch_free(mt_scratch *s)
         for (uint32_t i = 0; i < s->n; i++)
             free(s->lists[i].items);
     }
+    if (s->chains) {
+        for (uint32_t i = 0; i < s->n; i++)
+            re_chain_free(s->chains[i]);
+    }
     free(s->lists);
+    free(s->chains);
+    re_work_free(s->work);
     free(s);
 }
 
@@ -110,17 +134,26 @@ bool mt_too_many(const mt_scratch *s, uint32_t string_index)
     return s && string_index < s->n && s->lists[string_index].too_many;
 }
 
-/* True when nothing more is to be recorded for string si in this scan. */
-static bool string_done(const scan_ctx *c, uint32_t si)
+/* yara -f: the string needs no more matches (see mt_scratch_set_single_match). */
+static bool fast_done(const scan_ctx *c, uint32_t si)
 {
     const mt_list *l = &c->s->lists[si];
-    if (l->too_many)
-        return true;
     return (c->flags & MT_FAST) && l->len > 0 && (!c->s->single || c->s->single[si]);
 }
 
+/* True when nothing more is to be recorded for string si in this scan. A
+ * chained string stays open in fast mode: yara skips only its head piece,
+ * and later pieces may still confirm heads already pending. */
+static bool string_done(const scan_ctx *c, uint32_t si)
+{
+    if (c->s->lists[si].disabled)
+        return true;
+    return !c->s->chains[si] && fast_done(c, si);
+}
+
 /* yara's _yr_scan_add_match_to_list: the cap is checked before the
- * duplicate test, so any verified hit past the cap disables the string. */
+ * duplicate test, so any verified hit past the cap disables the string.
+ * Confirmed chains are added the same way, never replacing (re == NULL). */
 static void record(scan_ctx *c, uint32_t si, uint64_t off, uint32_t len, uint8_t key,
                    const re_prog *re)
 {
@@ -129,6 +162,7 @@ static void record(scan_ctx *c, uint32_t si, uint64_t off, uint32_t len, uint8_t
         return;
     if (l->len >= MT_MAX_STRING_MATCHES) {
         l->too_many = true;
+        l->disabled = true;
         return;
     }
     size_t i = l->len;
@@ -157,11 +191,69 @@ static bool on_re_match(uint64_t start, uint32_t length, void *user)
     uint32_t si = c->cur_string;
     if (start > c->len || length > c->len - start)
         return true; /* lib/re promised never to report this; ignore it */
+    /* yara turns a literal regex/hex string into a text string, whose fixed
+     * offset (`$a at N`) limits where it is searched. */
+    if (c->s->fixed && c->s->fixed[si] != MT_NO_FIXED_OFFSET && c->s->fixed[si] != start &&
+        re_is_literal(c->m->strs[si].prog[c->cur_prog]))
+        return true;
     if ((c->m->strs[si].flags & IR_SF_FULLWORD) &&
         !mt_fullword_ok(c->data, c->len, (size_t)start, length, c->cur_prog == 1))
         return true;
     record(c, si, start, length, 0, c->m->strs[si].prog[c->cur_prog]);
     return c->st == VIGIL_OK && !string_done(c, si);
+}
+
+static bool on_chain_match(uint64_t start, uint32_t length, void *user)
+{
+    scan_ctx *c = user;
+    record(c, c->cur_string, start, length, 0, NULL);
+    return c->st == VIGIL_OK && !string_done(c, c->cur_string);
+}
+
+/* A match of one piece of a chained string: fullword applies to each piece
+ * on its own (yara checks it before the chain logic). */
+static bool on_piece_match(uint64_t start, uint32_t length, void *user)
+{
+    scan_ctx *c = user;
+    uint32_t si = c->cur_string;
+    if (start > c->len || length > c->len - start)
+        return true;
+    if ((c->m->strs[si].flags & IR_SF_FULLWORD) &&
+        !mt_fullword_ok(c->data, c->len, (size_t)start, length, c->cur_prog == 1))
+        return true;
+    switch (re_chain_feed(c->s->chains[si], c->cur_piece, start, length, on_chain_match, c)) {
+    case RE_CHAIN_TOO_MANY:
+        c->s->lists[si].too_many = true; /* yara warns and disables just this piece */
+        return false;
+    case RE_CHAIN_NOMEM:
+        c->st = VIGIL_E_NOMEM;
+        return false;
+    case RE_CHAIN_STOP:
+        return false;
+    default:
+        return c->st == VIGIL_OK && !string_done(c, si) &&
+               !re_chain_disabled(c->s->chains[si], c->cur_piece);
+    }
+}
+
+/* Verifies one piece (or the whole unchained program) at pos. */
+static void verify_re(scan_ctx *c, uint32_t si, uint8_t pi, uint32_t piece, uint32_t atom,
+                      size_t pos)
+{
+    const re_prog *prog = c->m->strs[si].prog[pi];
+    re_chain *ch = c->s->chains[si];
+    c->cur_string = si;
+    c->cur_prog = pi;
+    c->cur_piece = piece;
+    if (!ch) {
+        re_verify(prog, c->s->work, piece, atom, c->data, c->len, pos, on_re_match, c);
+        return;
+    }
+    /* yara skips a disabled piece, and in fast mode the head piece of a
+     * string that already has a match. */
+    if (re_chain_disabled(ch, piece) || (piece == 0 && fast_done(c, si)))
+        return;
+    re_verify(prog, c->s->work, piece, atom, c->data, c->len, pos, on_piece_match, c);
 }
 
 static int on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned hflags,
@@ -206,13 +298,56 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
     case MT_FORM_B64:
         record(c, si, start, f->len, 0, NULL);
         break;
-    default:
-        c->cur_string = si;
-        c->cur_prog = f->prog;
-        re_verify_atom(ms->prog[f->prog], f->atom, c->data, c->len, (size_t)start, on_re_match, c);
+    default: {
+        const re_atom *a = re_atom_get(ms->prog[f->prog], f->atom);
+        if (a)
+            verify_re(c, si, f->prog, a->piece, f->atom, (size_t)start);
         break;
     }
+    }
     return c->st == VIGIL_OK ? 0 : 1;
+}
+
+static bool atom_at(const re_atom *a, const uint8_t *d, size_t len, size_t i)
+{
+    if (a->len > len || i > len - a->len)
+        return false;
+    for (size_t k = 0; k < a->len; k++) {
+        int x = d[i + k], y = a->bytes[k];
+        if (a->nocase) {
+            x = (x >= 'A' && x <= 'Z') ? x + 32 : x;
+            y = (y >= 'A' && y <= 'Z') ? y + 32 : y;
+        }
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+/* A chained string with a piece that has no atom: its pieces must still be
+ * seen in yara's order (by position, atoms ending there first, then the
+ * atom-less pieces starting there), so the whole string is swept here instead
+ * of going through Vectorscan. */
+static void sweep_chain(scan_ctx *c, uint32_t si)
+{
+    const mt_str *ms = &c->m->strs[si];
+    for (size_t pos = 0; pos <= c->len && c->st == VIGIL_OK && !string_done(c, si); pos++) {
+        for (uint8_t pi = 0; pi < 2; pi++) {
+            const re_prog *prog = ms->prog[pi];
+            size_t na = re_atom_count(prog);
+            for (size_t k = 0; k < na; k++) {
+                const re_atom *a = re_atom_get(prog, k);
+                if (a->len <= pos && atom_at(a, c->data, c->len, pos - a->len))
+                    verify_re(c, si, pi, a->piece, (uint32_t)k, pos - a->len);
+            }
+        }
+        for (uint8_t pi = 0; pi < 2 && pos < c->len; pi++) {
+            const re_prog *prog = ms->prog[pi];
+            for (size_t piece = 0; prog && piece < re_piece_count(prog); piece++)
+                if (!re_piece_has_atoms(prog, piece))
+                    verify_re(c, si, pi, (uint32_t)piece, RE_NO_ATOM, pos);
+        }
+    }
 }
 
 static void reset(mt_scratch *s)
@@ -220,6 +355,8 @@ static void reset(mt_scratch *s)
     for (uint32_t i = 0; i < s->n; i++) {
         s->lists[i].len = 0;
         s->lists[i].too_many = false;
+        s->lists[i].disabled = false;
+        re_chain_reset(s->chains[i]);
     }
 }
 
@@ -255,14 +392,17 @@ vigil_status mt_scan_chunked(const matcher *m, mt_scratch *s, const uint8_t *dat
     /* Programs without atoms: yara verifies them at every offset. */
     for (size_t k = 0; k < m->sweeps.len; k++) {
         const mt_sweep *sw = &m->sweeps.items[k];
-        const re_prog *prog = m->strs[sw->string].prog[sw->prog];
-        c.cur_string = sw->string;
-        c.cur_prog = (uint8_t)sw->prog;
-        for (size_t off = 0; off < len && !string_done(&c, sw->string); off++) {
-            re_verify_atom(prog, RE_NO_ATOM, data, len, off, on_re_match, &c);
-            if (c.st != VIGIL_OK)
-                return c.st;
+        if (s->chains[sw->string]) {
+            /* both programs of the string share one chain: sweep them together */
+            if (k > 0 && m->sweeps.items[k - 1].string == sw->string)
+                continue;
+            sweep_chain(&c, sw->string);
+        } else {
+            for (size_t off = 0; off < len && !string_done(&c, sw->string); off++)
+                verify_re(&c, sw->string, (uint8_t)sw->prog, 0, RE_NO_ATOM, off);
         }
+        if (c.st != VIGIL_OK)
+            return c.st;
     }
     return c.st;
 }

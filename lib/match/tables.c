@@ -179,7 +179,10 @@ static vigil_status re_forms(build_ctx *c, mt_str *ms, const ir_string *is)
             return st;
         }
         size_t na = re_atom_count(ms->prog[pi]);
-        if (na == 0) {
+        bool all_pieces = true; /* a chain with an atom-less piece is swept whole */
+        for (size_t k = 0; k < re_piece_count(ms->prog[pi]); k++)
+            all_pieces = all_pieces && re_piece_has_atoms(ms->prog[pi], k);
+        if (na == 0 || !all_pieces) {
             mt_sweep sw = {c->string, pi};
             if (!vec_push(&c->m->sweeps, sw))
                 return VIGIL_E_NOMEM;

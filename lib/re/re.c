@@ -1,29 +1,29 @@
 /*
  * re.c - lib/re's public face (re.h): compile a regex or hex string into one
- * or more chained parts (yara splits at jumps over 200 bytes), expose the tail
- * part's atoms, and verify an atom occurrence the way yara's scanner does:
- * forward from the atom for the length, backward (exhaustively) for starts,
- * then, for chains, look back for earlier parts within the allowed gaps.
+ * or more chained pieces (yara splits at jumps over 200 bytes), expose every
+ * piece's atoms, and verify an atom occurrence the way yara's scanner does:
+ * forward from the atom for the length, backward (exhaustively) for starts.
+ * Joining the pieces of a chain is re_chain.c's job, at scan time.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "re_int.h"
 
-#define MAX_PARTS 256
-#define PART_SPAN (2 * RX_SCAN_LIMIT + 64) /* generous bound on one part's match length */
+#define MAX_PARTS RX_MAX_PIECES
 
 typedef struct re_part {
     rx_code code;
     rx_yatom *yatoms;
     size_t nyatoms;
+    size_t atom_base;          /* index of its first atom in re_prog.atoms */
     uint32_t gap_min, gap_max; /* distance from the previous part's end */
     bool nolimit;              /* yara's fast hex path has no 4096-byte cap */
 } re_part;
 
 struct re_prog {
     unsigned flags;
-    bool hex, greedy;
+    bool hex, greedy, literal;
     re_part *parts;
     size_t nparts;
     rx_code whole; /* for re_search when the pattern was chained */
@@ -120,6 +120,24 @@ static bool has_alt(const rx_ast *a, int32_t n, int depth)
     return false;
 }
 
+static bool is_literal(const rx_ast *a)
+{
+    const rx_node *r = &a->nodes.items[a->root];
+    if (r->kind == RX_LIT)
+        return true;
+    if (r->kind != RX_CONCAT)
+        return false;
+    for (int32_t c = r->first; c >= 0; c = a->nodes.items[c].next)
+        if (a->nodes.items[c].kind != RX_LIT)
+            return false;
+    return true;
+}
+
+bool re_is_literal(const re_prog *p)
+{
+    return p && p->literal;
+}
+
 void re_free(re_prog *p)
 {
     if (!p)
@@ -169,29 +187,38 @@ static size_t split_chain(rx_ast *a, int32_t *roots, uint32_t *gmin, uint32_t *g
     return n;
 }
 
+/* The matcher's atoms: every piece's, piece by piece, widened for wide. */
 static vigil_status build_atoms(re_prog *p)
 {
-    re_part *tail = &p->parts[p->nparts - 1];
-    if (tail->nyatoms == 0)
+    size_t total = 0;
+    for (size_t k = 0; k < p->nparts; k++)
+        total += p->parts[k].nyatoms;
+    if (total == 0)
         return VIGIL_OK;
-    p->atoms = calloc(tail->nyatoms, sizeof(re_atom));
+    p->atoms = calloc(total, sizeof(re_atom));
     if (!p->atoms)
         return VIGIL_E_NOMEM;
-    for (size_t i = 0; i < tail->nyatoms; i++) {
-        re_atom *o = &p->atoms[i];
-        const rx_yatom *y = &tail->yatoms[i];
-        for (int k = 0; k < y->len; k++) {
-            if (p->flags & RE_F_WIDE) {
-                o->bytes[2 * k] = y->bytes[k];
-                o->bytes[2 * k + 1] = 0;
-            } else {
-                o->bytes[k] = y->bytes[k];
+    size_t i = 0;
+    for (size_t k = 0; k < p->nparts; k++) {
+        re_part *pt = &p->parts[k];
+        pt->atom_base = i;
+        for (size_t j = 0; j < pt->nyatoms; j++, i++) {
+            re_atom *o = &p->atoms[i];
+            const rx_yatom *y = &pt->yatoms[j];
+            for (int b = 0; b < y->len; b++) {
+                if (p->flags & RE_F_WIDE) {
+                    o->bytes[2 * b] = y->bytes[b];
+                    o->bytes[2 * b + 1] = 0;
+                } else {
+                    o->bytes[b] = y->bytes[b];
+                }
             }
+            o->len = (uint8_t)((p->flags & RE_F_WIDE) ? 2 * y->len : y->len);
+            o->nocase = (p->flags & RE_F_NOCASE) != 0;
+            o->piece = (uint16_t)k;
         }
-        o->len = (uint8_t)((p->flags & RE_F_WIDE) ? 2 * y->len : y->len);
-        o->nocase = (p->flags & RE_F_NOCASE) != 0;
     }
-    p->natoms = tail->nyatoms;
+    p->natoms = total;
     return VIGIL_OK;
 }
 
@@ -220,6 +247,7 @@ static vigil_status compile(const char *src, size_t len, unsigned flags, bool he
     p->flags = flags;
     p->hex = hex;
     p->greedy = ast.greedy;
+    p->literal = is_literal(&ast);
     bounds(&ast, ast.root, &p->minlen, &p->maxlen, 0);
     if (flags & RE_F_WIDE) {
         p->minlen = sat_mul(p->minlen, 2);
@@ -307,7 +335,8 @@ bool re_search(const re_prog *p, const uint8_t *s, size_t len)
     int m = -1;
     if (!p || !p->has_whole)
         return false;
-    if (!rx_exec(&p->whole, p->whole.fwd_start, s, len, 0, xflags(p) | X_SCAN, NULL, NULL, &m))
+    if (!rx_exec(&p->whole, p->whole.fwd_start, s, len, 0, xflags(p) | X_SCAN, NULL, NULL, &m,
+                 NULL))
         return false;
     return m >= 0;
 }
@@ -318,12 +347,42 @@ void re_length_bounds(const re_prog *p, uint32_t *min, uint32_t *max)
     *max = p ? p->maxlen : UINT32_MAX;
 }
 
+/* ---- pieces ---- */
+
+size_t re_piece_count(const re_prog *p)
+{
+    return p ? p->nparts : 0;
+}
+
+bool re_piece_has_atoms(const re_prog *p, size_t piece)
+{
+    return p && piece < p->nparts && p->parts[piece].nyatoms > 0;
+}
+
+void re_piece_gap(const re_prog *p, size_t piece, uint32_t *gap_min, uint32_t *gap_max)
+{
+    bool ok = p && piece < p->nparts;
+    *gap_min = ok ? p->parts[piece].gap_min : 0;
+    *gap_max = ok ? p->parts[piece].gap_max : 0;
+}
+
+re_work *re_work_new(void)
+{
+    return calloc(1, sizeof(re_work));
+}
+
+void re_work_free(re_work *w)
+{
+    re_work_release(w);
+    free(w);
+}
+
 /* ---- verification ---- */
 
 typedef struct back_ctx {
     size_t pos;
     int fwd;
-    bool (*emit)(uint64_t, uint32_t, void *);
+    re_match_fn emit;
     void *user;
     bool stop;
 } back_ctx;
@@ -342,164 +401,48 @@ static bool on_back(size_t start, size_t len, void *u)
     return true;
 }
 
-/* One part at one position: fwd/bwd are code refs (bwd < 0: no backward
- * code, yara's empty-atom case). */
-static bool verify_part(const re_prog *p, const re_part *pt, int32_t fwd, int32_t bwd,
-                        const uint8_t *d, size_t len, size_t pos, re_match_fn fn, void *user)
+/* One piece at one position, as yara's _yr_scan_verify_re_match: the forward
+ * code from the atom gives one length; the backward code, run exhaustively,
+ * gives every start (bwd < 0: no backward code, yara's empty-atom case). */
+void re_verify(const re_prog *p, re_work *w, uint32_t piece, uint32_t atom, const uint8_t *data,
+               size_t len, size_t atom_start, re_match_fn fn, void *user)
 {
+    if (!p || !data || atom_start > len || piece >= p->nparts)
+        return;
+    const re_part *pt = &p->parts[piece];
+    int32_t fwd = pt->code.fwd_start, bwd = -1;
+    if (atom != RE_NO_ATOM) {
+        if (atom >= p->natoms || p->atoms[atom].piece != piece)
+            return;
+        size_t j = atom - pt->atom_base;
+        fwd = pt->yatoms[j].fwd;
+        bwd = pt->yatoms[j].bwd;
+    }
     unsigned xf = xflags(p) | (pt->nolimit ? X_NOLIMIT : 0);
     int fm = -1;
-    if (pos > len)
-        return true;
-    rx_exec(&pt->code, fwd, d, len, pos, xf, NULL, NULL, &fm);
+    rx_exec(&pt->code, fwd, data, len, atom_start, xf, NULL, NULL, &fm, w);
     if (fm < 0)
-        return true;
-    if (bwd < 0) {
-        if (fm == 0)
-            return true;
-        return fn(pos, (uint32_t)fm, user);
-    }
-    back_ctx b = {.pos = pos, .fwd = fm, .emit = fn, .user = user};
-    rx_exec(&pt->code, bwd, d, len, pos, xf | X_BACK | X_EXHAUSTIVE, on_back, &b, NULL);
-    return !b.stop;
-}
-
-/* Matches of one part whose start lies in [from, to): found the way the
- * scanner would find them (atom occurrences in end order, first result per
- * start kept). */
-typedef struct span {
-    uint64_t start;
-    uint32_t len;
-} span;
-typedef VEC(span) span_list;
-
-static bool keep_first(uint64_t start, uint32_t len, void *u)
-{
-    span_list *l = u;
-    for (size_t i = 0; i < l->len; i++)
-        if (l->items[i].start == start)
-            return true;
-    span s = {start, len};
-    return vec_push(l, s) || true;
-}
-
-static bool atom_at(const re_prog *p, const rx_yatom *y, const uint8_t *d, size_t len, size_t i)
-{
-    int cs = (p->flags & RE_F_WIDE) ? 2 : 1;
-    if (i + (size_t)y->len * (size_t)cs > len)
-        return false;
-    for (int k = 0; k < y->len; k++) {
-        int a = d[i + (size_t)k * (size_t)cs], b = y->bytes[k];
-        if (p->flags & RE_F_NOCASE) {
-            a = (a >= 'A' && a <= 'Z') ? a + 32 : a;
-            b = (b >= 'A' && b <= 'Z') ? b + 32 : b;
-        }
-        if (a != b || (cs == 2 && d[i + (size_t)k * 2 + 1] != 0))
-            return false;
-    }
-    return true;
-}
-
-static void part_matches(const re_prog *p, const re_part *pt, const uint8_t *d, size_t len,
-                         size_t from, size_t to, span_list *out)
-{
-    span_list all = {0};
-    size_t lo = from > PART_SPAN ? from - PART_SPAN : 0;
-    size_t hi = to + PART_SPAN < len ? to + PART_SPAN : len;
-    int cs = (p->flags & RE_F_WIDE) ? 2 : 1;
-    if (pt->nyatoms == 0) {
-        for (size_t i = from; i < to && i < len; i++)
-            verify_part(p, pt, pt->code.fwd_start, -1, d, len, i, keep_first, &all);
-    } else {
-        /* Scan in order of atom end, as the prefilter reports them. */
-        for (size_t end = lo; end <= hi; end++) {
-            for (size_t k = 0; k < pt->nyatoms; k++) {
-                size_t alen = (size_t)pt->yatoms[k].len * (size_t)cs;
-                if (end < alen)
-                    continue;
-                size_t i = end - alen;
-                if (i < lo || !atom_at(p, &pt->yatoms[k], d, len, i))
-                    continue;
-                verify_part(p, pt, pt->yatoms[k].fwd, pt->yatoms[k].bwd, d, len, i, keep_first,
-                            &all);
-            }
-        }
-    }
-    for (size_t i = 0; i < all.len; i++)
-        if (all.items[i].start >= from && all.items[i].start < to)
-            (void)vec_push(out, all.items[i]);
-    vec_free(&all);
-}
-
-/* Head offsets reachable backward from a match of part k starting at t. */
-static void chain_heads(const re_prog *p, size_t k, uint64_t t, const uint8_t *d, size_t len,
-                        span_list *heads)
-{
-    const re_part *pt = &p->parts[k];
-    const re_part *prev = &p->parts[k - 1];
-    /* previous part must end in [t - gap_max, t - gap_min] */
-    if (t < pt->gap_min)
         return;
-    uint64_t end_hi = t - pt->gap_min;
-    uint64_t end_lo = t > pt->gap_max ? t - pt->gap_max : 0;
-    size_t from = end_lo > PART_SPAN ? (size_t)(end_lo - PART_SPAN) : 0;
-    span_list ms = {0};
-    part_matches(p, prev, d, len, from, (size_t)end_hi, &ms);
-    for (size_t i = 0; i < ms.len; i++) {
-        uint64_t e = ms.items[i].start + ms.items[i].len;
-        if (e < end_lo || e > end_hi)
-            continue;
-        if (k - 1 == 0) {
-            bool dup = false;
-            for (size_t j = 0; j < heads->len; j++)
-                dup = dup || heads->items[j].start == ms.items[i].start;
-            if (!dup)
-                (void)vec_push(heads, ms.items[i]);
-        } else {
-            chain_heads(p, k - 1, ms.items[i].start, d, len, heads);
-        }
+    if (bwd < 0) {
+        if (fm > 0)
+            (void)fn(atom_start, (uint32_t)fm, user);
+        return;
     }
-    vec_free(&ms);
-}
-
-static int cmp_span(const void *a, const void *b)
-{
-    const span *x = a, *y = b;
-    return x->start < y->start ? -1 : x->start > y->start;
+    back_ctx b = {.pos = atom_start, .fwd = fm, .emit = fn, .user = user};
+    rx_exec(&pt->code, bwd, data, len, atom_start, xf | X_BACK | X_EXHAUSTIVE, on_back, &b, NULL,
+            w);
 }
 
 void re_verify_atom(const re_prog *p, uint32_t atom, const uint8_t *data, size_t len,
                     size_t atom_start, re_match_fn fn, void *user)
 {
-    if (!p || !data || atom_start > len)
+    if (!p)
         return;
-    const re_part *tail = &p->parts[p->nparts - 1];
-    int32_t fwd = tail->code.fwd_start, bwd = -1;
+    uint32_t piece = 0;
     if (atom != RE_NO_ATOM) {
-        if (atom >= tail->nyatoms)
+        if (atom >= p->natoms)
             return;
-        fwd = tail->yatoms[atom].fwd;
-        bwd = tail->yatoms[atom].bwd;
+        piece = p->atoms[atom].piece;
     }
-    if (p->nparts == 1) {
-        verify_part(p, tail, fwd, bwd, data, len, atom_start, fn, user);
-        return;
-    }
-    span_list tails = {0};
-    verify_part(p, tail, fwd, bwd, data, len, atom_start, keep_first, &tails);
-    bool go = true;
-    for (size_t i = 0; i < tails.len && go; i++) {
-        span_list heads = {0};
-        chain_heads(p, p->nparts - 1, tails.items[i].start, data, len, &heads);
-        if (heads.len > 1)
-            qsort(heads.items, heads.len, sizeof(span), cmp_span);
-        uint64_t end = tails.items[i].start + tails.items[i].len;
-        for (size_t j = 0; j < heads.len && go; j++) {
-            uint64_t l = end - heads.items[j].start;
-            if (l <= UINT32_MAX)
-                go = fn(heads.items[j].start, (uint32_t)l, user);
-        }
-        vec_free(&heads);
-    }
-    vec_free(&tails);
+    re_verify(p, NULL, piece, atom, data, len, atom_start, fn, user);
 }

@@ -6,11 +6,18 @@
  * program type. The matcher (lib/match) asks a program for its atoms:
  * literal byte strings, at least one of which occurs inside every match.
  * Vectorscan finds the atoms; at each atom occurrence the matcher calls
- * re_verify_atom(), which runs the program backward and forward from the atom
- * exactly as yara 4.2 does and reports whole-pattern matches (start, length).
+ * re_verify(), which runs the program backward and forward from the atom
+ * exactly as yara 4.2 does and reports matches (start, length).
  * Match semantics (which starts, which lengths, greedy vs lazy, the 4096-byte
  * scan limit of yara's engine, chained hex strings with long jumps) follow
  * yara 4.2.3, with Debian's yara as the oracle where the docs are silent.
+ *
+ * Chains: like yara, a pattern with a jump over 200 bytes at its top level
+ * ({ 15 82 [0-] 6E }, /abc.{300,400}?def/) is cut there into pieces, each
+ * with its own atoms. re_verify reports matches of one piece; an re_chain
+ * (one per string and scan) keeps yara's unconfirmed matches of the earlier
+ * pieces and turns tail-piece matches into whole matches, so a scan costs
+ * time linear in the data instead of a look-back over every gap.
  */
 #ifndef VIGIL_RE_H
 #define VIGIL_RE_H
@@ -56,20 +63,74 @@ typedef struct re_atom {
     uint8_t bytes[RE_ATOM_MAX];
     uint8_t len;
     bool nocase;
+    uint16_t piece; /* the chain piece the atom belongs to (0 when unchained) */
 } re_atom;
 size_t re_atom_count(const re_prog *p);
 const re_atom *re_atom_get(const re_prog *p, size_t i);
 
+/* Chain pieces: 1 for an unchained program. A piece without atoms must be
+ * verified at every offset (re_verify with RE_NO_ATOM). gap: the distance
+ * allowed from the end of piece k-1 to the start of piece k, in bytes (also
+ * for wide strings, as yara measures it); UINT32_MAX-ish when unbounded. */
+size_t re_piece_count(const re_prog *p);
+bool re_piece_has_atoms(const re_prog *p, size_t piece);
+void re_piece_gap(const re_prog *p, size_t piece, uint32_t *gap_min, uint32_t *gap_max);
+
+/* Buffers for the thread machine, reused across verifications (one per
+ * scanning thread). NULL wherever a re_work is taken means "allocate for
+ * this call only". */
+typedef struct re_work re_work;
+re_work *re_work_new(void);
+void re_work_free(re_work *w);
+
 /* Called per match found; return false to stop enumerating. */
 typedef bool (*re_match_fn)(uint64_t start, uint32_t length, void *user);
 
-/* Verifies the program around an occurrence of atom `atom` whose first byte
- * is at data[atom_start], and reports every match (start, length) yara would
- * record for that occurrence. The same match may be reported from several
- * atom occurrences; the caller de-duplicates by start offset, keeping what
- * yara keeps (see re_prefer()). Never reads outside data[0..len). */
+/* Verifies piece `piece` around an occurrence of its atom `atom` (an index
+ * for re_atom_get; its .piece must be `piece`) whose first byte is at
+ * data[atom_start], or with atom = RE_NO_ATOM, from the piece's start at
+ * data[atom_start]. Reports every match (start, length) of that piece yara
+ * would see for that occurrence, in yara's order. For an unchained program
+ * these are whole matches; for a chained one, feed them to re_chain_feed.
+ * The same match may be reported from several occurrences; the caller
+ * de-duplicates by start offset (re_prefer_for). Never reads outside
+ * data[0..len). */
+void re_verify(const re_prog *p, re_work *w, uint32_t piece, uint32_t atom, const uint8_t *data,
+               size_t len, size_t atom_start, re_match_fn fn, void *user);
+
+/* re_verify for the atom's own piece (piece 0 for RE_NO_ATOM), with no
+ * workspace: the simple form for callers outside a scan (tests, fuzzing). */
 void re_verify_atom(const re_prog *p, uint32_t atom, const uint8_t *data, size_t len,
                     size_t atom_start, re_match_fn fn, void *user);
+
+/* yara's unconfirmed matches of a chained string (scan.c's
+ * _yr_scan_verify_chained_string_match): for each piece but the tail, a list
+ * of its matches sorted by offset, each kept only if an earlier piece's
+ * pending match ends within the allowed gap before it. A tail match confirms
+ * every head whose chain reaches it; a confirmed head leaves its list and is
+ * reported once, with the length up to the end of that tail. Lists hold at
+ * most RE_CHAIN_MAX_PENDING matches (yara's YR_MAX_STRING_MATCHES); a piece
+ * whose list is full is disabled for the rest of the scan, as yara disables
+ * the piece's string. Memory is kept across re_chain_reset. */
+#define RE_CHAIN_MAX_PENDING 1000000
+typedef struct re_chain re_chain;
+/* For any program with re_piece_count(p) > 1; the gaps are taken from p
+ * (ascii and wide programs of one string share one chain, as in yara). */
+vigil_status re_chain_new(const re_prog *p, re_chain **out);
+void re_chain_free(re_chain *c);
+void re_chain_reset(re_chain *c);
+bool re_chain_disabled(const re_chain *c, uint32_t piece);
+typedef enum re_chain_status {
+    RE_CHAIN_OK = 0,
+    RE_CHAIN_STOP,     /* fn returned false */
+    RE_CHAIN_TOO_MANY, /* the piece's list was full: the piece is now disabled */
+    RE_CHAIN_NOMEM,
+} re_chain_status;
+/* Feeds one match of piece `piece` (as re_verify reported it, after any
+ * fullword check: yara checks fullword per piece). Completed chains go to fn
+ * as (head start, length to the end of this tail), heads in offset order. */
+re_chain_status re_chain_feed(re_chain *c, uint32_t piece, uint64_t start, uint32_t length,
+                              re_match_fn fn, void *user);
 
 /* When two matches of one pattern share a start offset, returns true if the
  * new length should replace the old one (yara's rule for its match list). */
@@ -81,6 +142,11 @@ bool re_prefer(uint32_t old_len, uint32_t new_len);
  * found. re_prefer() without the program answers for the common case (keep
  * the first). */
 bool re_prefer_for(const re_prog *p, uint32_t old_len, uint32_t new_len);
+
+/* True when the pattern is a plain byte string (a literal or a sequence of
+ * literals, yara's yr_re_ast_extract_literal): yara then handles it as a text
+ * string, which matters for `$a at N` (STRING_FLAGS_FIXED_OFFSET). */
+bool re_is_literal(const re_prog *p);
 
 /* For the `matches` operator: true when the regex matches anywhere in s. */
 bool re_search(const re_prog *p, const uint8_t *s, size_t len);

@@ -4,14 +4,15 @@
  * the input (so time is linear in input x threads, never exponential),
  * duplicates dropped, at most RX_MAX_FIBERS threads, and the RX_SCAN_LIMIT
  * cap on how far a match may reach. Backward runs read the input right to
- * left from just before the start position.
+ * left from just before the start position. Thread buffers come from the
+ * caller's re_work, so a scan's many short runs do not allocate.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "re_int.h"
 
-typedef struct fiber {
+typedef struct rx_fiber {
     int32_t ip, rc;
     int32_t sp;
     int32_t prev, next;
@@ -19,6 +20,7 @@ typedef struct fiber {
 
 typedef struct machine {
     const rx_code *c;
+    re_work *w; /* owns the fiber and stack buffers; they outlive the run */
     fiber *f;
     uint16_t *stacks;
     int32_t cap, used, depth;
@@ -44,18 +46,27 @@ static int32_t fiber_new(machine *m)
             int32_t ncap = m->cap ? m->cap * 2 : 16;
             if (ncap > RX_MAX_FIBERS)
                 ncap = RX_MAX_FIBERS;
-            fiber *nf = realloc(m->f, (size_t)ncap * sizeof(fiber));
-            if (!nf) {
-                m->overflow = true;
-                return -1;
+            re_work *w = m->w;
+            if (ncap > w->fcap) {
+                fiber *nf = realloc(w->f, (size_t)ncap * sizeof(fiber));
+                if (!nf) {
+                    m->overflow = true;
+                    return -1;
+                }
+                w->f = m->f = nf; /* never leave m->f on a freed block */
+                w->fcap = ncap;
             }
-            m->f = nf;
-            uint16_t *ns = realloc(m->stacks, (size_t)ncap * (size_t)m->depth * sizeof(uint16_t));
-            if (!ns) {
-                m->overflow = true;
-                return -1;
+            size_t need = (size_t)ncap * (size_t)m->depth;
+            if (need > w->scap) {
+                uint16_t *ns = realloc(w->stacks, need * sizeof(uint16_t));
+                if (!ns) {
+                    m->overflow = true;
+                    return -1;
+                }
+                w->stacks = ns;
+                w->scap = need;
             }
-            m->stacks = ns;
+            m->stacks = w->stacks;
             m->cap = ncap;
         }
         i = m->used++;
@@ -278,10 +289,20 @@ static bool in_class(const rx_class *k, int c, bool nocase)
 
 enum { A_NONE, A_CONTINUE, A_KILL, A_KILL_TAIL };
 
-bool rx_exec(const rx_code *c, int32_t ip, const uint8_t *data, size_t len, size_t pos,
-             unsigned flags, rx_match_fn fn, void *user, int *matches)
+void re_work_release(re_work *w)
 {
-    machine m = {.c = c, .free_head = -1, .head = -1, .tail = -1};
+    if (!w)
+        return;
+    free(w->f);
+    free(w->stacks);
+    memset(w, 0, sizeof(*w));
+}
+
+bool rx_exec(const rx_code *c, int32_t ip, const uint8_t *data, size_t len, size_t pos,
+             unsigned flags, rx_match_fn fn, void *user, int *matches, re_work *work)
+{
+    re_work local = {0};
+    machine m = {.c = c, .w = work ? work : &local, .free_head = -1, .head = -1, .tail = -1};
     int cs = (flags & X_WIDE) ? 2 : 1;
     bool back = flags & X_BACK;
     size_t fwd_size = len - pos, bwd_size = pos;
@@ -294,6 +315,13 @@ bool rx_exec(const rx_code *c, int32_t ip, const uint8_t *data, size_t len, size
     ptrdiff_t incr = back ? -cs : cs;
     bool ok = true;
     m.depth = c->depth + 1;
+    /* Reuse whatever the workspace already holds: as many fibers as both
+     * buffers have room for at this program's stack depth. */
+    m.f = m.w->f;
+    m.stacks = m.w->stacks;
+    m.cap = m.w->fcap;
+    if ((size_t)m.cap * (size_t)m.depth > m.w->scap)
+        m.cap = (int32_t)(m.w->scap / (size_t)m.depth);
     if (matches)
         *matches = -1;
 
@@ -453,7 +481,6 @@ bool rx_exec(const rx_code *c, int32_t ip, const uint8_t *data, size_t len, size
             ok = sync_fibers(&m, nf, 0);
         }
     }
-    free(m.f);
-    free(m.stacks);
+    re_work_release(&local);
     return ok && !m.overflow;
 }

@@ -21,6 +21,7 @@
 #define RX_MAX_FIBERS 1024      /* yara's RE_MAX_FIBERS */
 #define RX_MAX_SPLIT_ID 128     /* yara's RE_MAX_SPLIT_ID */
 #define RX_CHAIN_THRESHOLD 200  /* yara's YR_STRING_CHAINING_THRESHOLD */
+#define RX_MAX_PIECES 256       /* chained pieces per pattern (our own bound) */
 #define RX_MAX_DEPTH 200        /* parser nesting limit (our own, keeps recursion bounded) */
 #define RX_MAX_REPEAT_NEST 32   /* nested {n,m} counters a thread can hold */
 #define RX_MAX_INSTS 32768      /* program size cap, close to yara's int16 jump reach */
@@ -107,6 +108,17 @@ enum {
     X_DOTALL = 1u << 4, X_SCAN = 1u << 5, X_NOLIMIT = 1u << 6,
 };
 
+/* The thread machine's buffers (re.h's re_work): grown on demand, kept
+ * between runs so a scan does not allocate per verification. */
+struct re_work {
+    struct rx_fiber *f;
+    uint16_t *stacks;
+    int32_t fcap; /* fibers in f */
+    size_t scap;  /* uint16_t slots in stacks */
+};
+/* Frees the buffers and zeroes w (w itself is the caller's). */
+void re_work_release(re_work *w);
+
 /* Called for each backward (exhaustive) match: start offset and length. */
 typedef bool (*rx_match_fn)(size_t start, size_t len, void *user);
 
@@ -115,6 +127,6 @@ typedef bool (*rx_match_fn)(size_t start, size_t len, void *user);
  * match chosen by priority (-1 = none) when not exhaustive. Returns false
  * when a resource limit stopped the run. */
 bool rx_exec(const rx_code *c, int32_t ip, const uint8_t *data, size_t len, size_t pos,
-             unsigned flags, rx_match_fn fn, void *user, int *matches);
+             unsigned flags, rx_match_fn fn, void *user, int *matches, re_work *work);
 
 #endif

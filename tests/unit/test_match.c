@@ -850,6 +850,105 @@ static void test_regex_without_atoms(void **state)
     fx_free(&f);
 }
 
+/* Chained strings (jumps over 200 bytes), checked with Debian's yara and
+ * console.log(@a[i], !a[i]) for lengths over 512:
+ *   $w = /abcd.{300,400}?efgh/s wide ascii
+ *     over abcd|350|e.f.g.h.abcd|300|efgh ("|n|": n dots, "x." = x 00):
+ *     0x0:362 0x16a:308 (an ascii head chains to a wide tail: one pending
+ *     list per piece, shared by the string's ascii and wide forms)
+ *   $f = /abcd.{300,400}?efgh/s fullword
+ *     over abcd|350|efghXabcd |310|efgh: none (each piece must be a whole
+ *     word on its own: the first tail is followed by X, the second head is
+ *     preceded by it), and over abcd|350|efgh: 0x0:358
+ *   $h = { 41 41 [300-] 42 42 } over AA|300|AA|300|BB|10|AA|300|BB:
+ *     0x0:606 0x12e:304 0x268:304; with yara -f: 0x0:606 0x12e:304 (the
+ *     head piece is skipped once the string has a match, but the tail still
+ *     confirms every head already pending) */
+static void test_chains(void **state)
+{
+    (void)state;
+    static uint8_t d[2048];
+    size_t n = 0;
+#define PUT(s, l) (memcpy(d + n, (s), (l)), n += (l))
+#define DOTS(k) (memset(d + n, '.', (k)), n += (k))
+    fixture f;
+    ir_init(&f.p);
+    add_string(&f.p, IR_PAT_REGEX, "abcd.{300,400}?efgh", 19,
+               IR_SF_ASCII | IR_SF_WIDE | IR_SF_DOTALL, 0, 0, NULL);
+    add_string(&f.p, IR_PAT_REGEX, "abcd.{300,400}?efgh", 19,
+               IR_SF_ASCII | IR_SF_FULLWORD | IR_SF_DOTALL, 0, 0, NULL);
+    add_string(&f.p, IR_PAT_HEX, "41 41 [300-] 42 42", 18, IR_SF_ASCII, 0, 0, NULL);
+    fx_build(&f);
+
+    n = 0, PUT("abcd", 4), DOTS(350), PUT("e\0f\0g\0h\0", 8), PUT("abcd", 4), DOTS(300);
+    PUT("efgh", 4);
+    for (int round = 0; round < 2; round++) { /* the scratch's lists are reused */
+        fx_scan(&f, d, n);
+        CHECK(f.s, 0, {0, 362}, {0x16a, 308});
+    }
+    /* small chunks: pending heads survive chunk boundaries */
+    assert_int_equal(mt_scan_chunked(f.m, f.s, d, n, 0, 64), VIGIL_OK);
+    CHECK(f.s, 0, {0, 362}, {0x16a, 308});
+
+    n = 0, PUT("abcd", 4), DOTS(350), PUT("efghXabcd ", 10), DOTS(310), PUT("efgh", 4);
+    fx_scan(&f, d, n);
+    CHECK_NONE(f.s, 1);
+    n = 0, PUT("abcd", 4), DOTS(350), PUT("efgh", 4);
+    fx_scan(&f, d, n);
+    CHECK(f.s, 1, {0, 358});
+
+    n = 0, PUT("AA", 2), DOTS(300), PUT("AA", 2), DOTS(300), PUT("BB", 2), DOTS(10);
+    PUT("AA", 2), DOTS(300), PUT("BB", 2);
+    fx_scan(&f, d, n);
+    CHECK(f.s, 2, {0, 606}, {0x12e, 304}, {0x268, 304});
+    assert_int_equal(matcher_scan(f.m, f.s, d, n, MT_FAST), VIGIL_OK);
+    CHECK(f.s, 2, {0, 606}, {0x12e, 304});
+    assert_false(mt_too_many(f.s, 2));
+#undef PUT
+#undef DOTS
+    fx_free(&f);
+}
+
+/* rule ov { strings: $a = { 41 [300-] 42 } condition: #a == 1000000 and
+ * @a[1] == 0 and !a[1] == 1000302 and @a[#a] == 999999 and !a[#a] == 303 }
+ * matches 1000001 'A's, 300 dots and 'B' in yara, which warns "too many
+ * matches for $a": the head piece's pending list stops at 1000000, the
+ * piece is disabled, and the tail still confirms what is pending.
+ * A chain whose head has no atom is swept, in yara's order:
+ * { ?? 41 42 [300-] 43 44 } over xAB|300|CD: 0x0:305. */
+static void test_chain_limits(void **state)
+{
+    (void)state;
+    size_t n = 1000001 + 300 + 1;
+    uint8_t *d = malloc(n);
+    assert_non_null(d);
+    memset(d, 'A', 1000001);
+    memset(d + 1000001, '.', 300);
+    d[n - 1] = 'B';
+    fixture f;
+    ir_init(&f.p);
+    add_string(&f.p, IR_PAT_HEX, "41 [300-] 42", 12, IR_SF_ASCII, 0, 0, NULL);
+    add_string(&f.p, IR_PAT_HEX, "?? 41 42 [300-] 43 44", 21, IR_SF_ASCII, 0, 0, NULL);
+    fx_build(&f);
+    fx_scan(&f, d, n);
+    size_t got = 0;
+    const mt_match *mm = mt_matches(f.s, 0, &got);
+    assert_int_equal(got, 1000000);
+    assert_int_equal(mm[0].offset, 0);
+    assert_int_equal(mm[0].length, 1000302);
+    assert_int_equal(mm[got - 1].offset, 999999);
+    assert_int_equal(mm[got - 1].length, 303);
+    assert_true(mt_too_many(f.s, 0));
+    memset(d, '.', 306);
+    memcpy(d, "xAB", 3);
+    memcpy(d + 303, "CD", 2);
+    fx_scan(&f, d, 306);
+    CHECK(f.s, 1, {0, 305});
+    assert_false(mt_too_many(f.s, 0));
+    free(d);
+    fx_free(&f);
+}
+
 static void test_regex_syntax_error(void **state)
 {
     (void)state;
@@ -889,6 +988,8 @@ int main(void)
         cmocka_unit_test(test_regex_and_hex),
         cmocka_unit_test(test_regex_without_atoms),
         cmocka_unit_test(test_regex_syntax_error),
+        cmocka_unit_test(test_chains),
+        cmocka_unit_test(test_chain_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,9 @@
  * below was printed by Debian's `yara -s -L` for the same pattern and data
  * (lengths over 512 were checked as 512, yara's printing cap), and every
  * error message is the one yara gives. A small scanner stands in for
- * lib/match: it finds atoms naively in end order and de-duplicates by start.
+ * lib/match: it finds atoms naively in end order, verifies atom-less pieces
+ * at every offset after them, joins chained pieces through an re_chain and
+ * de-duplicates by start.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -53,17 +55,32 @@ static int lc(int c)
     return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
+typedef struct scan_ctx {
+    re_chain *chain; /* NULL when the program is not chained */
+    uint32_t piece;
+    found *f;
+} scan_ctx;
+
+static bool on_piece(uint64_t s, uint32_t l, void *u)
+{
+    scan_ctx *c = u;
+    if (!c->chain)
+        return collect(s, l, c->f);
+    assert_int_not_equal(re_chain_feed(c->chain, c->piece, s, l, collect, c->f), RE_CHAIN_NOMEM);
+    return true;
+}
+
 static void scan(const re_prog *p, const uint8_t *d, size_t n, found *f)
 {
     memset(f, 0, sizeof(*f));
     f->p = p;
+    scan_ctx c = {.f = f};
+    if (re_piece_count(p) > 1)
+        assert_int_equal(re_chain_new(p, &c.chain), VIGIL_OK);
+    re_work *w = re_work_new();
+    assert_non_null(w);
     size_t na = re_atom_count(p);
-    if (na == 0) {
-        for (size_t i = 0; i < n; i++)
-            re_verify_atom(p, RE_NO_ATOM, d, n, i, collect, f);
-        return;
-    }
-    for (size_t end = 1; end <= n; end++) {
+    for (size_t end = 0; end <= n; end++) {
         for (size_t k = 0; k < na; k++) {
             const re_atom *a = re_atom_get(p, k);
             if (a->len > end)
@@ -74,10 +91,18 @@ static void scan(const re_prog *p, const uint8_t *d, size_t n, found *f)
                 int x = d[s + j], y = a->bytes[j];
                 ok = a->nocase ? lc(x) == lc(y) : x == y;
             }
+            c.piece = a->piece;
             if (ok)
-                re_verify_atom(p, (uint32_t)k, d, n, s, collect, f);
+                re_verify(p, w, a->piece, (uint32_t)k, d, n, s, on_piece, &c);
+        }
+        for (size_t k = 0; k < re_piece_count(p) && end < n; k++) {
+            c.piece = (uint32_t)k;
+            if (!re_piece_has_atoms(p, k))
+                re_verify(p, w, (uint32_t)k, RE_NO_ATOM, d, n, end, on_piece, &c);
         }
     }
+    re_work_free(w);
+    re_chain_free(c.chain);
 }
 
 /* expect: "0x2:3 0x5:3" (sorted by offset), "" for none */
@@ -200,6 +225,191 @@ static void test_hex_chains(void **state)
     free(d);
 }
 
+/* Data for the chain cases: text pieces separated by runs of '.'. */
+typedef struct buf {
+    uint8_t d[2048];
+    size_t n;
+} buf;
+
+static void put(buf *b, const char *s, size_t len)
+{
+    assert_true(b->n + len <= sizeof(b->d));
+    memcpy(b->d + b->n, s, len);
+    b->n += len;
+}
+
+static void dots(buf *b, size_t k)
+{
+    assert_true(b->n + k <= sizeof(b->d));
+    memset(b->d + b->n, '.', k);
+    b->n += k;
+}
+
+/* Pieces, pending lists and confirmations as yara 4.2.3 keeps them. Every
+ * expectation is what Debian's yara logged for the same pattern and data
+ * (lengths via console.log(!a[i]), since -L caps them at 512). "A|310|B"
+ * below means "A", 310 dots, "B". */
+static void test_chain_semantics(void **state)
+{
+    (void)state;
+    buf b;
+    /* AAAA|310|AAAA|310|BBBB|310|BBBB: both heads are confirmed by the first
+     * tail (reaching it), and then leave the pending list. */
+    b.n = 0, put(&b, "AAAA", 4), dots(&b, 310), put(&b, "AAAA", 4), dots(&b, 310);
+    put(&b, "BBBB", 4), dots(&b, 310), put(&b, "BBBB", 4);
+    check(true, 0, "41 41 41 41 [300-] 42 42 42 42", b.d, b.n, "0x0:632 0x13a:318");
+    check(true, 0, "41 41 41 41 [300-400] 42 42 42 42", b.d, b.n, "0x13a:318");
+    /* the second tail is only 10 bytes after the first: still no new match */
+    b.n = 0, put(&b, "AAAA", 4), dots(&b, 310), put(&b, "AAAA", 4), dots(&b, 310);
+    put(&b, "BBBB", 4), dots(&b, 10), put(&b, "BBBB", 4);
+    check(true, 0, "41 41 41 41 [300-700] 42 42 42 42", b.d, b.n, "0x0:632 0x13a:318");
+    /* overlapping heads and tails: AAAAAA|300|BBBBBB */
+    b.n = 0, put(&b, "AAAAAA", 6), dots(&b, 300), put(&b, "BBBBBB", 6);
+    check(true, 0, "41 41 [300-] 42 42", b.d, b.n, "0x0:308 0x1:307 0x2:306 0x3:305 0x4:304");
+    check(true, 0, "41 41 [300-302] 42 42", b.d, b.n, "0x2:306 0x3:305 0x4:304");
+    check(true, 0, "41 41 [298-300] 42 42", b.d, b.n, "0x4:304");
+    /* three pieces: AA|300|BB|300|AA|300|BB|300|CC|300|CC */
+    b.n = 0;
+    for (int k = 0; k < 2; k++)
+        put(&b, "AA", 2), dots(&b, 300), put(&b, "BB", 2), dots(&b, 300);
+    put(&b, "CC", 2), dots(&b, 300), put(&b, "CC", 2);
+    check(true, 0, "41 41 [300-] 42 42 [300-] 43 43", b.d, b.n, "0x0:1210 0x25c:606");
+    /* AA|300|AA|50|BB|300|BB|40|CC|300|CC */
+    b.n = 0, put(&b, "AA", 2), dots(&b, 300), put(&b, "AA", 2), dots(&b, 50), put(&b, "BB", 2);
+    dots(&b, 300), put(&b, "BB", 2), dots(&b, 40), put(&b, "CC", 2), dots(&b, 300);
+    put(&b, "CC", 2);
+    check(true, 0, "41 41 [300-400] 42 42 [300-400] 43 43", b.d, b.n, "0x0:700 0x12e:700");
+    /* AAA|320|BBB|320|CCC */
+    b.n = 0, put(&b, "AAA", 3), dots(&b, 320), put(&b, "BBB", 3), dots(&b, 320);
+    put(&b, "CCC", 3);
+    check(true, 0, "41 41 [300-350] 42 42 [300-350] 43 43", b.d, b.n, "0x0:648 0x1:647");
+    /* four pieces: AAAA|252|BBBB|252|CCCC|252|DDDD */
+    b.n = 0, put(&b, "AAAA", 4), dots(&b, 252), put(&b, "BBBB", 4), dots(&b, 252);
+    put(&b, "CCCC", 4), dots(&b, 252), put(&b, "DDDD", 4);
+    check(true, 0, "41 41 [250-260] 42 42 [250-260] 43 43 [250-260] 44 44", b.d, b.n,
+          "0x0:770 0x1:769 0x2:768");
+    /* pieces with their own short jumps: A.BBABB|300|C..DCD */
+    b.n = 0, put(&b, "A.BBABB", 7), dots(&b, 300), put(&b, "C..DCD", 6);
+    check(true, 0, "41 [0-5] 42 42 [300-] 43 [0-3] 44", b.d, b.n, "0x0:311 0x4:307");
+    /* a fixed jump over 200 chains too: AB|201|CDAB|200|CD */
+    b.n = 0, put(&b, "AB", 2), dots(&b, 201), put(&b, "CDAB", 4), dots(&b, 200), put(&b, "CD", 2);
+    check(true, 0, "41 42 [201] 43 44", b.d, b.n, "0x0:205");
+    b.n = 0, put(&b, "ABAB", 4), dots(&b, 201), put(&b, "CDCD", 4);
+    check(true, 0, "41 42 [201-] 43 44", b.d, b.n, "0x0:207 0x2:205");
+    /* pieces without atoms are verified at every offset: xAB|300|CD, AB|300|zz|300|CD */
+    b.n = 0, put(&b, "xAB", 3), dots(&b, 300), put(&b, "CD", 2);
+    check(true, 0, "?? 41 42 [300-] 43 44", b.d, b.n, "0x0:305");
+    b.n = 0, put(&b, "AB", 2), dots(&b, 300), put(&b, "zz", 2), dots(&b, 300), put(&b, "CD", 2);
+    check(true, 0, "41 42 [300-] ?? ?? [300-] 43 44", b.d, b.n, "0x0:606");
+    /* lazy regex jumps chain as well; '.' stops at '\n' without /s:
+     * abcd|350|efghabcd|100|\n|300|efgh */
+    b.n = 0, put(&b, "abcd", 4), dots(&b, 350), put(&b, "efghabcd", 8), dots(&b, 100);
+    put(&b, "\n", 1), dots(&b, 300), put(&b, "efgh", 4);
+    check(false, 0, "abcd.{300,400}?efgh", b.d, b.n, "0x0:358");
+    check(false, RE_F_NOCASE, "ABCD.{300,400}?EFGH", b.d, b.n, "0x0:358");
+    b.n = 0, put(&b, "abc", 3), dots(&b, 350), put(&b, "cde", 3);
+    check(false, 0, "a(b|bc).{300,400}?(d|cd)e", b.d, b.n, "0x0:356");
+    /* wide: the gap stays in bytes (yara compares raw offsets), so 350 dots
+     * fit [300,400] between a.b.c.d. and e.f.g.h. */
+    b.n = 0, put(&b, "a\0b\0c\0d\0", 8), dots(&b, 350), put(&b, "e\0f\0g\0h\0", 8);
+    check(false, RE_F_WIDE | RE_F_DOTALL, "abcd.{300,400}?efgh", b.d, b.n, "0x0:366");
+    b.n = 0, put(&b, "a\0b\0c\0d\0", 8), dots(&b, 700), put(&b, "e\0f\0g\0h\0", 8);
+    check(false, RE_F_WIDE | RE_F_DOTALL, "abcd.{300,400}?efgh", b.d, b.n, "");
+}
+
+/* The pieces the parser cuts: yara's yr_re_ast_split_at_chaining_point. */
+static void test_chain_pieces(void **state)
+{
+    (void)state;
+    re_prog *p;
+    re_error e;
+    uint32_t mn, mx;
+    assert_int_equal(re_compile_hex("01 02 03 04 [0-300] 05 06 07 08 [1-400] 09 0A 0B 0C", 51, 0,
+                                    &p, &e),
+                     VIGIL_OK);
+    assert_int_equal(re_piece_count(p), 3);
+    re_piece_gap(p, 1, &mn, &mx);
+    assert_int_equal(mn, 0);
+    assert_int_equal(mx, 300);
+    re_piece_gap(p, 2, &mn, &mx);
+    assert_int_equal(mn, 1);
+    assert_int_equal(mx, 400);
+    for (size_t k = 0; k < re_atom_count(p); k++)
+        assert_true(re_atom_get(p, k)->piece < 3);
+    assert_int_equal(re_atom_get(p, 0)->piece, 0);
+    assert_int_equal(re_atom_get(p, re_atom_count(p) - 1)->piece, 2);
+    re_free(p);
+    /* jumps up to 200, greedy regex jumps and jumps at the edges stay whole */
+    assert_int_equal(re_compile_hex("01 02 [200] 03 04", 17, 0, &p, &e), VIGIL_OK);
+    assert_int_equal(re_piece_count(p), 1);
+    re_free(p);
+    assert_int_equal(re_compile_regex("ab.{300,400}cd", 14, 0, &p, &e), VIGIL_OK);
+    assert_int_equal(re_piece_count(p), 1);
+    re_free(p);
+    assert_int_equal(re_compile_hex("?? ?? [300-] 01 02", 18, 0, &p, &e), VIGIL_OK);
+    assert_int_equal(re_piece_count(p), 2);
+    assert_false(re_piece_has_atoms(p, 0));
+    assert_true(re_piece_has_atoms(p, 1));
+    re_free(p);
+    /* literal patterns (yara handles them as text strings) */
+    assert_int_equal(re_compile_regex("zj5", 3, 0, &p, &e), VIGIL_OK);
+    assert_true(re_is_literal(p));
+    re_free(p);
+    assert_int_equal(re_compile_hex("41 42 4? 43", 11, 0, &p, &e), VIGIL_OK);
+    assert_false(re_is_literal(p));
+    re_free(p);
+}
+
+/* The pending lists directly: the cap, reuse after reset, stopping. */
+static bool count_fn(uint64_t s, uint32_t l, void *u)
+{
+    (void)s;
+    (void)l;
+    return ++*(int *)u < 3;
+}
+
+static void test_chain_lists(void **state)
+{
+    (void)state;
+    re_prog *p;
+    re_error e;
+    re_chain *c;
+    assert_int_equal(re_compile_hex("41 [300-] 42", 12, 0, &p, &e), VIGIL_OK);
+    assert_int_equal(re_chain_new(p, &c), VIGIL_OK);
+    int n = 0;
+    /* yara disables the piece whose list is full (YR_MAX_STRING_MATCHES) */
+    for (uint32_t i = 0; i < RE_CHAIN_MAX_PENDING; i++)
+        assert_int_equal(re_chain_feed(c, 0, i, 1, count_fn, &n), RE_CHAIN_OK);
+    assert_false(re_chain_disabled(c, 0));
+    assert_int_equal(re_chain_feed(c, 0, RE_CHAIN_MAX_PENDING, 1, count_fn, &n),
+                     RE_CHAIN_TOO_MANY);
+    assert_true(re_chain_disabled(c, 0));
+    assert_int_equal(re_chain_feed(c, 0, RE_CHAIN_MAX_PENDING + 1, 1, count_fn, &n), RE_CHAIN_OK);
+    /* a tail confirms in offset order until the callback says stop */
+    assert_int_equal(re_chain_feed(c, 1, 2000000, 1, count_fn, &n), RE_CHAIN_STOP);
+    assert_int_equal(n, 3);
+    re_chain_reset(c);
+    assert_false(re_chain_disabled(c, 0));
+    n = 0;
+    assert_int_equal(re_chain_feed(c, 1, 500, 1, count_fn, &n), RE_CHAIN_OK); /* no head yet */
+    assert_int_equal(re_chain_feed(c, 0, 10, 1, count_fn, &n), RE_CHAIN_OK);
+    assert_int_equal(re_chain_feed(c, 0, 10, 5, count_fn, &n), RE_CHAIN_OK); /* first kept */
+    assert_int_equal(re_chain_feed(c, 1, 200, 1, count_fn, &n), RE_CHAIN_OK); /* too close */
+    assert_int_equal(n, 0);
+    assert_int_equal(re_chain_feed(c, 1, 311, 1, count_fn, &n), RE_CHAIN_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(re_chain_feed(c, 1, 400, 1, count_fn, &n), RE_CHAIN_OK); /* head is gone */
+    assert_int_equal(n, 1);
+    re_chain_free(c);
+    re_chain_free(NULL);
+    /* unchained programs have no chain */
+    re_free(p);
+    assert_int_equal(re_compile_hex("41 42", 5, 0, &p, &e), VIGIL_OK);
+    assert_int_equal(re_chain_new(p, &c), VIGIL_E_ARG);
+    assert_null(c);
+    re_free(p);
+}
+
 static void test_regex_errors(void **state)
 {
     (void)state;
@@ -218,6 +428,10 @@ static void test_regex_errors(void **state)
     check_err(false, "*a", "syntax error");
     check_err(false, "a**", "syntax error");
     check_err(false, "a{2}{3}", "syntax error");
+    /* yara: invalid regular expression "$a": backreferences are not allowed */
+    check_err(false, "(a)\\1", "backreferences are not allowed");
+    check_err(false, "a\\0", "backreferences are not allowed");
+    check_ok(false, "[\\1]");
     check_ok(false, "a{32767}");
     check_ok(false, "a{,3}");
     check_ok(false, "a||b");
@@ -353,6 +567,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_regex_matches), cmocka_unit_test(test_regex_wide),
         cmocka_unit_test(test_hex_matches),   cmocka_unit_test(test_hex_chains),
+        cmocka_unit_test(test_chain_semantics), cmocka_unit_test(test_chain_pieces),
+        cmocka_unit_test(test_chain_lists),
         cmocka_unit_test(test_regex_errors),  cmocka_unit_test(test_hex_errors),
         cmocka_unit_test(test_atoms),         cmocka_unit_test(test_search_and_bounds),
         cmocka_unit_test(test_hostile),

@@ -215,16 +215,18 @@ static void test_lower_boolean(void **state)
     expect_cond(f, "", "not true and false", "(and (not true) false)");
     expect_cond(f, "", "not not true", "(not (not true))");
     expect_cond(f, "", "not 1 == 2", "(not (== 1 2))");
-    expect_cond(f, "", "defined filesize and true", "(and (defined (!= filesize 0)) true)");
-    expect_cond(f, "", "not defined (1 \\ filesize)", "(not (defined (!= (\\ 1 filesize) 0)))");
-    /* values used as booleans get an explicit test */
-    expect_cond(f, "", "1", "(!= 1 0)");
-    expect_cond(f, "", "filesize", "(!= filesize 0)");
-    expect_cond(f, "", "1.5", "(!= 1.5 0)");
-    expect_cond(f, "", "\"x\"", "(!= \"x\" \"\")");
+    expect_cond(f, "", "defined filesize and true", "(and (defined filesize) true)");
+    expect_cond(f, "", "not defined (1 \\ filesize)", "(not (defined (\\ 1 filesize)))");
+    /* values used as booleans keep their raw value: lib/eval reads their truth
+     * as yara does (floats by their bits, loop bodies summed raw); only a
+     * regexp literal becomes true */
+    expect_cond(f, "", "1", "1");
+    expect_cond(f, "", "filesize", "filesize");
+    expect_cond(f, "", "1.5", "1.5");
+    expect_cond(f, "", "\"x\"", "\"x\"");
     expect_cond(f, "", "/abc/", "true");
-    expect_cond(f, "", "1 and \"x\"", "(and (!= 1 0) (!= \"x\" \"\"))");
-    expect_cond(f, "", "((1 < 2)) and (filesize)", "(and (< 1 2) (!= filesize 0))");
+    expect_cond(f, "", "1 and \"x\"", "(and 1 \"x\")");
+    expect_cond(f, "", "((1 < 2)) and (filesize)", "(and (< 1 2) filesize)");
     expect_cond(f, "", "((1)) + 1 == 2", "(== 2 2)");
 }
 
@@ -295,7 +297,7 @@ static void test_lower_loops(void **state)
     expect_cond(f, "", "for all i in (1, 2, 3) : ( i > 0 )",
                 "(for-in all var0 (enum 1 2 3) (> var0 0))");
     expect_cond(f, "", "for 2 i in (1..filesize) : ( i )",
-                "(for-in 2 var0 (range 1 filesize) (!= var0 0))");
+                "(for-in 2 var0 (range 1 filesize) var0)");
     expect_cond(f, "", "for none i in (1..2) : ( for any j in (i..3) : ( j == i ) )",
                 "(for-in none var0 (range 1 2) (for-in any var1 (range var0 3) (== var1 var0)))");
     assert_int_equal(f->p.max_loop_vars, 2);
