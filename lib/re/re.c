@@ -24,6 +24,7 @@ typedef struct re_part {
 struct re_prog {
     unsigned flags;
     bool hex, greedy, literal;
+    bool mixed_greed; /* greedy and lazy quantifiers both used */
     re_part *parts;
     size_t nparts;
     rx_code whole; /* for re_search when the pattern was chained */
@@ -247,6 +248,7 @@ static vigil_status compile(const char *src, size_t len, unsigned flags, bool he
     p->flags = flags;
     p->hex = hex;
     p->greedy = ast.greedy;
+    p->mixed_greed = ast.greedy && ast.ungreedy;
     p->literal = is_literal(&ast);
     bounds(&ast, ast.root, &p->minlen, &p->maxlen, 0);
     if (flags & RE_F_WIDE) {
@@ -328,6 +330,11 @@ bool re_prefer_for(const re_prog *p, uint32_t old_len, uint32_t new_len)
     (void)old_len;
     (void)new_len;
     return p && p->greedy && p->nparts == 1;
+}
+
+bool re_mixes_greedy(const re_prog *p)
+{
+    return p && p->mixed_greed;
 }
 
 bool re_search(const re_prog *p, const uint8_t *s, size_t len)

@@ -148,6 +148,11 @@ bool re_prefer_for(const re_prog *p, uint32_t old_len, uint32_t new_len);
  * string, which matters for `$a at N` (STRING_FLAGS_FIXED_OFFSET). */
 bool re_is_literal(const re_prog *p);
 
+/* True when the regex uses both greedy and lazy quantifiers, which yara
+ * refuses in a string ("greedy and ungreedy quantifiers can't be mixed in a
+ * regular expression") but accepts after `matches`. */
+bool re_mixes_greedy(const re_prog *p);
+
 /* For the `matches` operator: true when the regex matches anywhere in s. */
 bool re_search(const re_prog *p, const uint8_t *s, size_t len);
 

@@ -55,6 +55,7 @@ typedef struct rx_ast {
     VEC(rx_class) classes;
     int32_t root;
     bool greedy; /* a greedy quantifier was used (yara's RE_FLAGS_GREEDY) */
+    bool ungreedy; /* a lazy quantifier was used (yara's RE_FLAGS_UNGREEDY) */
     bool hex;
 } rx_ast;
 

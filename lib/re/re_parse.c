@@ -375,6 +375,7 @@ static int32_t parse_repeat(pstate *p, int depth)
     if (peek(p) == '?') {
         p->pos++;
         a->nodes.items[n].greedy = false;
+        a->ungreedy = true;
     } else {
         a->greedy = true;
     }

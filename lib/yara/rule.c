@@ -297,6 +297,11 @@ static bool check_pattern(yp *y, const token *id, const token *body, const ir_st
                            s->kind == IR_PAT_HEX ? "hex string" : "regular expression",
                            (int)id->len, y->f->src + id->off, err.message);
     }
+    if (re_mixes_greedy(prog)) {
+        re_free(prog);
+        return yp_error(y, id,
+                        "greedy and ungreedy quantifiers can't be mixed in a regular expression");
+    }
     bool slow = yc_prog_is_slow(prog);
     re_free(prog);
     if (s->kind == IR_PAT_REGEX && yc_regex_has_unbounded_dot(src, body->len))

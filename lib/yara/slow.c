@@ -106,6 +106,10 @@ bool yc_text_is_slow(const uint8_t *s, size_t len, unsigned ir_flags, uint8_t xo
 
 bool yc_prog_is_slow(const re_prog *prog)
 {
+    /* yara warns when any piece of a chained string has no atom */
+    for (size_t k = 0; k < re_piece_count(prog); k++)
+        if (!re_piece_has_atoms(prog, k))
+            return true;
     size_t n = re_atom_count(prog);
     if (n == 0)
         return true;
