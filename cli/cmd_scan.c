@@ -10,12 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <vigil.h>
 
+#include "cache.h"
 #include "cli.h"
 #include "diag.h"
 #include "extvars.h"
+#include "pool.h"
+#include "progress.h"
 #include "report.h"
 #include "rules.h"
 #include "walk.h"
@@ -34,15 +38,24 @@ typedef struct scan_opts {
     const char *defs[MAX_LIST];
     int ndefs;
     const char *db;
-    bool no_default, no_follow, no_warnings;
+    bool no_default, no_follow, no_warnings, no_cache, progress;
+    long threads; /* 0 = one per online core */
     report rep;
 } scan_opts;
 
-typedef struct scan_ctx {
-    scan_opts *o;
+/* One per worker thread. */
+typedef struct scan_worker {
+    const scan_opts *o;
     vigil_scanner *scanner;
-    const char *path;
-} scan_ctx;
+    const char *path; /* file being scanned */
+    outbuf *ob;       /* its output */
+} scan_worker;
+
+/* The walker's side: it only queues files and reports what it skips. */
+typedef struct walk_ctx {
+    const scan_opts *o;
+    pool *pool;
+} walk_ctx;
 
 static void usage(FILE *out)
 {
@@ -52,13 +65,17 @@ static void usage(FILE *out)
             "  --rules=FILE|DIR      add [NS:]FILE, or every .yar/.yara in DIR (repeatable)\n"
             "  --no-default-rules    do not load the bundled rules\n"
             "                        (from $VIGIL_RULES_DIR, else %s)\n"
+            "  --no-cache            always compile the rules (no $XDG_CACHE_HOME/vigil)\n"
             "  --db=FILE             use a database made by `vigil compile` instead of rules\n"
             "  -d, --define=VAR=VALUE  define an external variable (repeatable)\n"
             "  -s, --strings         show the matching strings under each detection\n"
             "      --json            one JSON object per line (detections, errors, summary)\n"
             "  -N, --no-follow-symlinks  do not follow symbolic links inside folders\n"
+            "  -p, --threads=N       scan with N threads (default: one per online core)\n"
+            "      --progress        show the progress line even when stderr is not a\n"
+            "                        terminal, or with --quiet or --json\n"
             "  -w, --no-warnings     do not print rule warnings\n"
-            "  -q, --quiet           no summary and no skip warnings on stderr\n"
+            "  -q, --quiet           no summary, no skip warnings, no progress line\n"
             "  -h, --help            show this help\n\n"
             "Exit status: 0 nothing found, 1 something found, 2 errors and nothing found.\n",
             VIGIL_DEFAULT_RULES_DIR);
@@ -77,15 +94,18 @@ static bool push(const char **list, int *n, const char *v, const char *what)
 /* Returns the index of the first operand, or -1 (exit 2), or -2 (help shown). */
 static int parse(int argc, char **argv, scan_opts *o)
 {
-    enum { OPT_RULES = 256, OPT_NO_DEFAULT, OPT_DB, OPT_JSON };
+    enum { OPT_RULES = 256, OPT_NO_DEFAULT, OPT_DB, OPT_JSON, OPT_NO_CACHE, OPT_PROGRESS };
     static const struct option longs[] = {
         {"rules", required_argument, NULL, OPT_RULES},
         {"no-default-rules", no_argument, NULL, OPT_NO_DEFAULT},
         {"db", required_argument, NULL, OPT_DB},
+        {"no-cache", no_argument, NULL, OPT_NO_CACHE},
         {"define", required_argument, NULL, 'd'},
         {"strings", no_argument, NULL, 's'},
         {"json", no_argument, NULL, OPT_JSON},
         {"no-follow-symlinks", no_argument, NULL, 'N'},
+        {"threads", required_argument, NULL, 'p'},
+        {"progress", no_argument, NULL, OPT_PROGRESS},
         {"no-warnings", no_argument, NULL, 'w'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -94,7 +114,7 @@ static int parse(int argc, char **argv, scan_opts *o)
     optind = 1;
     opterr = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "+d:sNwqh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+d:sNp:wqh", longs, NULL)) != -1) {
         switch (c) {
         case OPT_RULES:
             if (!push(o->rules, &o->nrules, optarg, "--rules"))
@@ -105,6 +125,9 @@ static int parse(int argc, char **argv, scan_opts *o)
             break;
         case OPT_DB:
             o->db = optarg;
+            break;
+        case OPT_NO_CACHE:
+            o->no_cache = true;
             break;
         case 'd':
             if (!push(o->defs, &o->ndefs, optarg, "-d"))
@@ -118,6 +141,21 @@ static int parse(int argc, char **argv, scan_opts *o)
             break;
         case 'N':
             o->no_follow = true;
+            break;
+        case 'p': {
+            char *end = NULL;
+            errno = 0;
+            o->threads = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end != '\0' || o->threads < 1 ||
+                o->threads > POOL_MAX_WORKERS) {
+                fprintf(stderr, "vigil scan: -p %s: expected a number of threads from 1 to %d\n",
+                        optarg, POOL_MAX_WORKERS);
+                return -1;
+            }
+            break;
+        }
+        case OPT_PROGRESS:
+            o->progress = true;
             break;
         case 'w':
             o->no_warnings = true;
@@ -160,7 +198,21 @@ static bool load_rules(scan_opts *o, extvar *vars, int nvars, vigil_db **db)
     diag_sink sink = {.out = stderr, .show_warnings = !o->no_warnings};
     bool ok = false;
     int sources = 0;
+    const char *ops[MAX_LIST + 1];
+    size_t nops = 0;
+    if (!o->no_default)
+        ops[nops++] = default_rules_dir();
+    for (int i = 0; i < o->nrules; i++)
+        ops[nops++] = o->rules[i];
+    cache_request rq = {.operands = ops, .noperands = nops, .defs = o->defs,
+                        .ndefs = (size_t)o->ndefs, .variant = "scan",
+                        .show_warnings = !o->no_warnings, .disabled = o->no_cache,
+                        .quiet = o->rep.quiet};
+    cache_entry *ce;
+    if (cache_begin(&rq, db, &ce))
+        return true;
     if (vigil_compiler_new(&c) != VIGIL_OK) {
+        cache_end(ce, NULL);
         fprintf(stderr, "vigil: out of memory\n");
         return false;
     }
@@ -218,6 +270,7 @@ static bool load_rules(scan_opts *o, extvar *vars, int nvars, vigil_db **db)
     }
     ok = true;
 out:
+    cache_end(ce, ok ? *db : NULL);
     vigil_compiler_free(c);
     return ok;
 }
@@ -225,36 +278,43 @@ out:
 static vigil_status on_event(vigil_scanner *s, vigil_event ev, const vigil_rule *r, size_t str,
                              void *user)
 {
-    scan_ctx *ctx = user;
+    scan_worker *w = user;
     if (ev == VIGIL_EV_RULE_MATCHING) {
-        report_detection(&ctx->o->rep, s, ctx->path, r);
-    } else if (ev == VIGIL_EV_TOO_MANY_MATCHES && !ctx->o->no_warnings && !ctx->o->rep.quiet) {
-        char why[512];
-        snprintf(why, sizeof(why), "rule %s: too many matches for %s, results may be incomplete",
-                 vigil_rule_name(r), vigil_rule_string_id(r, str));
-        fflush(stdout);
-        fprintf(stderr, "vigil: %s: warning: %s\n", ctx->path, why);
+        report_detection(&w->o->rep, w->ob, s, w->path, r);
+    } else if (ev == VIGIL_EV_TOO_MANY_MATCHES && !w->o->no_warnings && !w->o->rep.quiet) {
+        fprintf(ob_err(w->ob),
+                "vigil: %s: warning: rule %s: too many matches for %s, results may be "
+                "incomplete\n",
+                w->path, vigil_rule_name(r), vigil_rule_string_id(r, str));
     }
     return VIGIL_OK;
 }
 
+/* A pool_scan_fn: runs on a worker thread. */
+static void scan_one(void *ctx, const char *path, const struct stat *st, outbuf *ob)
+{
+    scan_worker *w = ctx;
+    const report *rep = &w->o->rep;
+    if ((uint64_t)st->st_size > SCAN_FILE_MAX) {
+        report_warning(rep, ob, path, "larger than 4 GiB, not scanned");
+        return;
+    }
+    w->path = path;
+    w->ob = ob;
+    vigil_status s = vigil_scanner_scan_file(w->scanner, path, on_event, w);
+    if (s != VIGIL_OK) {
+        const char *why = vigil_scanner_last_error(w->scanner);
+        report_error(rep, ob, path, why && *why ? why : vigil_status_str(s));
+        return;
+    }
+    ob->n.files++;
+    ob->n.bytes += (uint64_t)st->st_size;
+}
+
 static bool on_file(const char *path, const struct stat *st, void *user)
 {
-    scan_ctx *ctx = user;
-    report *rep = &ctx->o->rep;
-    if ((uint64_t)st->st_size > SCAN_FILE_MAX) {
-        report_warning(rep, path, "larger than 4 GiB, not scanned");
-        return true;
-    }
-    ctx->path = path;
-    vigil_status s = vigil_scanner_scan_file(ctx->scanner, path, on_event, ctx);
-    if (s != VIGIL_OK) {
-        const char *why = vigil_scanner_last_error(ctx->scanner);
-        report_error(rep, path, why && *why ? why : vigil_status_str(s));
-        return true;
-    }
-    rep->files++;
-    rep->bytes += (uint64_t)st->st_size;
+    walk_ctx *ctx = user;
+    pool_file(ctx->pool, path, st);
     return true;
 }
 
@@ -262,11 +322,45 @@ static void on_skip(const char *path, const struct stat *st, const char *reason,
                     walk_skip_kind kind, void *user)
 {
     (void)st;
-    scan_ctx *ctx = user;
+    walk_ctx *ctx = user;
+    outbuf ob;
+    ob_init(&ob, NULL, NULL);
     if (kind == WALK_SKIP_ERROR)
-        report_error(&ctx->o->rep, path, reason);
+        report_error(&ctx->o->rep, &ob, path, reason);
     else
-        report_warning(&ctx->o->rep, path, reason);
+        report_warning(&ctx->o->rep, &ob, path, reason);
+    pool_message(ctx->pool, &ob);
+}
+
+static long default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        return 1;
+    return n > POOL_MAX_WORKERS ? POOL_MAX_WORKERS : n;
+}
+
+/* Makes one scanner per worker; false after printing why. */
+static bool make_scanners(const scan_opts *o, const vigil_db *db, const extvar *vars, int nvars,
+                          scan_worker *w, int n)
+{
+    for (int k = 0; k < n; k++) {
+        w[k].o = o;
+        if (vigil_scanner_new(db, &w[k].scanner) != VIGIL_OK) {
+            fprintf(stderr, "vigil: out of memory\n");
+            return false;
+        }
+        if (!o->db)
+            continue;
+        for (int i = 0; i < nvars; i++) {
+            const char *why;
+            if (extvar_define_scanner(w[k].scanner, &vars[i], &why) != VIGIL_OK) {
+                fprintf(stderr, "vigil: -d %s: %s\n", vars[i].def, why ? why : "rejected");
+                return false;
+            }
+        }
+    }
+    return true;
 }
 
 int cmd_scan(int argc, char **argv)
@@ -286,6 +380,13 @@ int cmd_scan(int argc, char **argv)
     int nvars = 0;
     vigil_db *db = NULL;
     int rc = 2;
+    int nworkers = (int)(o.threads > 0 ? o.threads : default_threads());
+    scan_worker *workers = calloc((size_t)nworkers, sizeof(*workers));
+    void **ctxs = calloc((size_t)nworkers, sizeof(*ctxs));
+    if (!workers || !ctxs) {
+        fprintf(stderr, "vigil: out of memory\n");
+        goto out;
+    }
     for (int i = 0; i < o.ndefs; i++) {
         if (!extvar_parse(o.defs[i], false, &vars[nvars])) {
             fprintf(stderr, "vigil scan: -d %s: expected VAR=VALUE\n", o.defs[i]);
@@ -295,30 +396,32 @@ int cmd_scan(int argc, char **argv)
     }
     if (!load_rules(&o, vars, nvars, &db))
         goto out;
-    scan_ctx ctx = {.o = &o};
-    if (vigil_scanner_new(db, &ctx.scanner) != VIGIL_OK) {
-        fprintf(stderr, "vigil: out of memory\n");
+    if (!make_scanners(&o, db, vars, nvars, workers, nworkers))
         goto out;
-    }
-    if (o.db) {
-        for (int i = 0; i < nvars; i++) {
-            const char *why;
-            if (extvar_define_scanner(ctx.scanner, &vars[i], &why) != VIGIL_OK) {
-                fprintf(stderr, "vigil: -d %s: %s\n", vars[i].def, why ? why : "rejected");
-                vigil_scanner_free(ctx.scanner);
-                goto out;
-            }
-        }
+    for (int i = 0; i < nworkers; i++)
+        ctxs[i] = &workers[i];
+
+    progress pr;
+    progress_init(&pr, o.progress || (isatty(STDERR_FILENO) && !o.rep.quiet && !o.rep.json));
+    pool_cfg pc = {.workers = nworkers, .worker_ctx = ctxs, .scan = scan_one, .progress = &pr};
+    walk_ctx wc = {.o = &o};
+    if (!pool_start(&pc, &wc.pool)) {
+        fprintf(stderr, "vigil: could not start %d scanning threads\n", nworkers);
+        goto out;
     }
     report_start(&o.rep);
     walk_opts wo = {.recursive = true, .follow_symlinks = !o.no_follow, .sorted = true};
-    walk_cb cb = {.file = on_file, .skip = on_skip, .user = &ctx};
+    walk_cb cb = {.file = on_file, .skip = on_skip, .user = &wc};
     for (int i = first; i < argc; i++)
         walk_path(argv[i], &wo, &cb);
-    vigil_scanner_free(ctx.scanner);
+    pool_finish(wc.pool, &o.rep.n);
     report_finish(&o.rep);
     rc = report_exit_code(&o.rep);
 out:
+    for (int i = 0; workers && i < nworkers; i++)
+        vigil_scanner_free(workers[i].scanner);
+    free(workers);
+    free(ctxs);
     for (int i = 0; i < nvars; i++)
         extvar_free(&vars[i]);
     vigil_db_free(db);

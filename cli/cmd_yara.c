@@ -5,6 +5,7 @@
  * compile errors use vigil's gcc-style diagnostics (diag.c).
  */
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,13 @@
 #include <vigil.h>
 
 #include "args.h"
+#include "cache.h"
 #include "cli.h"
 #include "diag.h"
 #include "escape.h"
 #include "extvars.h"
+#include "outbuf.h"
+#include "pool.h"
 #include "rules.h"
 #include "walk.h"
 
@@ -33,19 +37,33 @@ typedef struct yopts {
     const char *atom_table[2];
     bool no_follow, recursive, scan_list, show_module_data, show_tags, show_stats,
         show_strings, show_lengths, show_meta, show_ns, show_version, show_help,
-        no_warnings, fast, negate, count_only, fail_on_warnings, compiled;
+        no_warnings, fast, negate, count_only, fail_on_warnings, compiled, no_cache;
     long limit, timeout, stack_size, skip_larger, threads, max_strings, max_chunk;
 } yopts;
 
+/* What all scanning threads share. */
+typedef struct yshared {
+    const yopts *o;
+    time_t deadline;   /* of the whole run (-a) */
+    atomic_long total; /* rules matched so far in all threads, for -l */
+} yshared;
+
+/* One per scanning thread. */
 typedef struct yscan {
     const yopts *o;
+    yshared *sh;
     vigil_scanner *scanner;
-    const char *path;  /* object being scanned, as printed */
-    long current;      /* rules matched in this object */
-    long total;        /* rules matched so far, for -l */
+    const char *path;    /* object being scanned, as printed */
+    long current;        /* rules matched in this object */
     bool callback_error; /* --fail-on-warnings stopped the scan */
-    time_t deadline;
+    outbuf *ob;          /* where this object's output goes */
 } yscan;
+
+/* The walker's side of a directory or list scan. */
+typedef struct ywalk {
+    yshared *sh;
+    pool *pool;
+} ywalk;
 
 static void init_options(yopts *o, arg_opt *t)
 {
@@ -79,6 +97,8 @@ static void init_options(yopts *o, arg_opt *t)
          "pass FILE's content as extra data to MODULE", "MODULE=FILE", 0},
         {ARG_BOOL, 'n', "negate", &o->negate, 1, "print only not satisfied rules (negate)",
          NULL, 0},
+        {ARG_BOOL, 0, "no-cache", &o->no_cache, 1,
+         "always compile the rules (vigil: do not use ~/.cache/vigil)", NULL, 0},
         {ARG_BOOL, 'N', "no-follow-symlinks", &o->no_follow, 1,
          "do not follow symlinks when scanning", NULL, 0},
         {ARG_BOOL, 'w', "no-warnings", &o->no_warnings, 1, "disable warnings", NULL, 0},
@@ -136,26 +156,26 @@ static bool rule_selected(const yopts *o, const vigil_rule *r)
     return show;
 }
 
-static void print_meta(const vigil_rule *r)
+static void print_meta(FILE *out, const vigil_rule *r)
 {
-    fputc('[', stdout);
+    fputc('[', out);
     for (size_t i = 0; i < vigil_rule_meta_count(r); i++) {
         vigil_meta m = vigil_rule_meta(r, i);
         if (i > 0)
-            fputc(',', stdout);
+            fputc(',', out);
         if (m.type == VIGIL_META_INT) {
             /* yara prints "name =value" for integers (sic). */
-            printf("%s =%" PRId64, m.name, m.i);
+            fprintf(out, "%s =%" PRId64, m.name, m.i);
         } else if (m.type == VIGIL_META_BOOL) {
-            printf("%s=%s", m.name, m.i ? "true" : "false");
+            fprintf(out, "%s=%s", m.name, m.i ? "true" : "false");
         } else {
-            printf("%s=\"", m.name);
+            fprintf(out, "%s=\"", m.name);
             /* yara stops at the first NUL (it uses strlen). */
-            esc_print_meta(stdout, (const uint8_t *)m.s, m.s ? strlen(m.s) : 0);
-            fputc('"', stdout);
+            esc_print_meta(out, (const uint8_t *)m.s, m.s ? strlen(m.s) : 0);
+            fputc('"', out);
         }
     }
-    fputs("] ", stdout);
+    fputs("] ", out);
 }
 
 static void print_strings(const yscan *y, const vigil_rule *r)
@@ -169,18 +189,20 @@ static void print_strings(const yscan *y, const vigil_rule *r)
         size_t n = vigil_scanner_match_count(y->scanner, r, i);
         for (size_t k = 0; k < n; k++) {
             vigil_match m = vigil_scanner_match(y->scanner, r, i, k);
+            FILE *out = ob_out(y->ob);
             if (o->show_lengths)
-                printf("0x%" PRIx64 ":%" PRIu32 ":%s", m.offset, m.data_len, id); /* yara -L: the printed length, at most 512 */
+                fprintf(out, "0x%" PRIx64 ":%" PRIu32 ":%s", m.offset, m.data_len, id); /* yara -L: the printed length, at most 512 */
             else
-                printf("0x%" PRIx64 ":%s", m.offset, id);
+                fprintf(out, "0x%" PRIx64 ":%s", m.offset, id);
             if (o->show_strings) {
-                fputs(": ", stdout);
+                fputs(": ", out);
                 if (hex)
-                    esc_print_hex(stdout, m.data, m.data_len);
+                    esc_print_hex(out, m.data, m.data_len);
                 else
-                    esc_print_string(stdout, m.data, m.data_len);
+                    esc_print_string(out, m.data, m.data_len);
             }
-            fputc('\n', stdout);
+            fputc('\n', out);
+            ob_check(y->ob);
         }
     }
 }
@@ -191,28 +213,31 @@ static vigil_status on_rule(yscan *y, vigil_event ev, const vigil_rule *r)
     bool matching = ev == VIGIL_EV_RULE_MATCHING;
     bool show = rule_selected(o, r) && (matching != o->negate);
     if (show && !o->count_only) {
+        FILE *out = ob_out(y->ob);
         if (o->show_ns)
-            printf("%s:", vigil_rule_namespace(r));
-        printf("%s ", vigil_rule_name(r));
+            fprintf(out, "%s:", vigil_rule_namespace(r));
+        fprintf(out, "%s ", vigil_rule_name(r));
         if (o->show_tags) {
-            fputc('[', stdout);
+            fputc('[', out);
             for (size_t i = 0; i < vigil_rule_tag_count(r); i++)
-                printf("%s%s", i ? "," : "", vigil_rule_tag(r, i));
-            fputs("] ", stdout);
+                fprintf(out, "%s%s", i ? "," : "", vigil_rule_tag(r, i));
+            fputs("] ", out);
         }
         if (o->show_meta)
-            print_meta(r);
-        printf("%s\n", y->path);
+            print_meta(out, r);
+        fprintf(out, "%s\n", y->path);
+        ob_check(y->ob);
         if (o->show_strings || o->show_lengths)
             print_strings(y, r);
     }
     if (matching) {
         y->current++;
-        y->total++;
+        atomic_fetch_add(&y->sh->total, 1);
     }
     /* As yara: once the limit is reached every further message stops the
-     * scan, which is why not-matching rules are always reported to us. */
-    if (o->limit != 0 && y->total >= o->limit)
+     * scan, in every thread, which is why not-matching rules are always
+     * reported to us. */
+    if (o->limit != 0 && atomic_load(&y->sh->total) >= o->limit)
         return VIGIL_E_ABORTED;
     return VIGIL_OK;
 }
@@ -226,8 +251,7 @@ static vigil_status on_event(vigil_scanner *s, vigil_event ev, const vigil_rule 
         return on_rule(y, ev, r);
     if (y->o->no_warnings)
         return VIGIL_OK;
-    fflush(stdout);
-    fprintf(stderr,
+    fprintf(ob_err(y->ob),
             "warning: rule \"%s\": too many matches for %s, results for this rule may be "
             "incorrect\n",
             vigil_rule_name(r), vigil_rule_string_id(r, str));
@@ -246,9 +270,9 @@ static bool scan_one(yscan *y, const char *path, bool dir_mode)
     y->current = 0;
     y->callback_error = false;
     time_t now = time(NULL);
-    if (dir_mode && now >= y->deadline)
+    if (dir_mode && now >= y->sh->deadline)
         return false;
-    long left = (long)(y->deadline - now);
+    long left = (long)(y->sh->deadline - now);
     vigil_scanner_set_timeout(y->scanner, dir_mode ? (unsigned)left : (unsigned)y->o->timeout);
     vigil_status st;
     struct stat sb;
@@ -262,42 +286,52 @@ static bool scan_one(yscan *y, const char *path, bool dir_mode)
     if (st == VIGIL_E_ABORTED && !y->callback_error)
         st = VIGIL_OK;
     if (dir_mode && y->o->count_only)
-        printf("%s: %ld\n", path, y->current);
+        fprintf(ob_out(y->ob), "%s: %ld\n", path, y->current);
     if (st != VIGIL_OK) {
-        fflush(stdout);
         const char *why = y->callback_error    ? "callback error (--fail-on-warnings)"
                           : st == VIGIL_E_TIMEOUT ? "scanning timed out"
                                                   : vigil_scanner_last_error(y->scanner);
-        fprintf(stderr, "error scanning %s: %s\n", path,
+        fprintf(ob_err(y->ob), "error scanning %s: %s\n", path,
                 why && *why ? why : vigil_status_str(st));
         return false;
     }
     if (!dir_mode && y->o->count_only)
-        printf("%ld\n", y->current);
+        fprintf(ob_out(y->ob), "%ld\n", y->current);
     return true;
 }
 
 /* ---- directory and scan-list walking ---- */
 
-static bool walk_file(const char *path, const struct stat *st, void *user)
+/* A pool_scan_fn: one file of a directory or list, on a worker thread. */
+static void pool_scan(void *ctx, const char *path, const struct stat *st, outbuf *ob)
 {
     (void)st;
-    yscan *y = user;
-    if (time(NULL) >= y->deadline)
-        return false;
+    yscan *y = ctx;
+    y->ob = ob;
     scan_one(y, path, true);
+}
+
+static bool walk_file(const char *path, const struct stat *st, void *user)
+{
+    ywalk *w = user;
+    if (time(NULL) >= w->sh->deadline)
+        return false;
+    pool_file(w->pool, path, st);
     return true;
 }
 
 static void walk_skip(const char *path, const struct stat *st, const char *reason,
                       walk_skip_kind kind, void *user)
 {
-    yscan *y = user;
+    ywalk *w = user;
     (void)reason;
     if (kind == WALK_SKIP_LARGE && st) {
-        fflush(stdout);
-        fprintf(stderr, "skipping %s (%" PRId64 " bytes) because it's larger than %ld bytes.\n",
-                path, (int64_t)st->st_size, y->o->skip_larger);
+        outbuf ob;
+        ob_init(&ob, NULL, NULL);
+        fprintf(ob_err(&ob),
+                "skipping %s (%" PRId64 " bytes) because it's larger than %ld bytes.\n", path,
+                (int64_t)st->st_size, w->sh->o->skip_larger);
+        pool_message(w->pool, &ob);
     }
 }
 
@@ -307,18 +341,19 @@ static bool is_directory(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static void scan_dir(yscan *y, const char *dir)
+static void scan_dir(ywalk *w, const char *dir)
 {
-    walk_opts wo = {.recursive = y->o->recursive,
-                    .follow_symlinks = !y->o->no_follow,
+    const yopts *o = w->sh->o;
+    walk_opts wo = {.recursive = o->recursive,
+                    .follow_symlinks = !o->no_follow,
                     .sorted = false,
                     .yara_compat = true,
-                    .skip_larger = y->o->skip_larger > 0 ? (uint64_t)y->o->skip_larger : 0};
-    walk_cb cb = {.file = walk_file, .skip = walk_skip, .user = y};
+                    .skip_larger = o->skip_larger > 0 ? (uint64_t)o->skip_larger : 0};
+    walk_cb cb = {.file = walk_file, .skip = walk_skip, .user = w};
     walk_path(dir, &wo, &cb);
 }
 
-static bool scan_list(yscan *y, const char *list)
+static bool scan_list(ywalk *w, const char *list)
 {
     FILE *f = fopen(list, "r");
     if (!f) {
@@ -328,17 +363,41 @@ static bool scan_list(yscan *y, const char *list)
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
-    while (time(NULL) < y->deadline && (n = getline(&line, &cap, f)) != -1) {
+    while (time(NULL) < w->sh->deadline && (n = getline(&line, &cap, f)) != -1) {
         if (n > 0 && line[n - 1] == '\n')
             line[--n] = '\0';
         if (is_directory(line))
-            scan_dir(y, line);
+            scan_dir(w, line);
         else
-            scan_one(y, line, true);
+            pool_file(w->pool, line, NULL);
     }
     free(line);
     fclose(f);
     return true;
+}
+
+/* Scans a directory or a --scan-list with a pool of -p threads, as yara
+ * does; yara's -p 0 starts no thread and so scans nothing. Returns the exit
+ * status. */
+static int scan_many(yshared *sh, yscan *ys, int n, const char *target, bool list)
+{
+    void *ctxs[MAX_THREADS];
+    for (int i = 0; i < n; i++)
+        ctxs[i] = &ys[i];
+    pool_cfg pc = {.workers = n, .worker_ctx = ctxs, .scan = pool_scan, .progress = NULL};
+    ywalk w = {.sh = sh};
+    if (!pool_start(&pc, &w.pool)) {
+        fprintf(stderr, "error: could not create thread\n");
+        return 1;
+    }
+    int rc = 0;
+    if (list)
+        rc = scan_list(&w, target) ? 0 : 1;
+    else
+        scan_dir(&w, target);
+    ob_counts ignored;
+    pool_finish(w.pool, &ignored);
+    return rc;
 }
 
 /* ---- rules ---- */
@@ -391,7 +450,17 @@ static bool compile_sources(const yopts *o, int nfiles, char **files, const extv
     vigil_compiler *c = NULL;
     diag_sink sink = {.out = stderr, .show_warnings = !o->no_warnings};
     bool ok = false;
+    char variant[64];
+    snprintf(variant, sizeof(variant), "yara fail-on-warnings=%d max-strings=%ld",
+             o->fail_on_warnings, o->max_strings);
+    cache_request rq = {.operands = (const char *const *)files, .noperands = (size_t)nfiles,
+                        .defs = o->defs, .ndefs = (size_t)nvars, .variant = variant,
+                        .show_warnings = !o->no_warnings, .disabled = o->no_cache};
+    cache_entry *ce;
+    if (cache_begin(&rq, db, &ce))
+        return true;
     if (vigil_compiler_new(&c) != VIGIL_OK) {
+        cache_end(ce, NULL);
         fprintf(stderr, "error: not enough memory\n");
         return false;
     }
@@ -425,6 +494,7 @@ static bool compile_sources(const yopts *o, int nfiles, char **files, const extv
     }
     ok = true;
 out:
+    cache_end(ce, ok ? *db : NULL);
     vigil_compiler_free(c);
     return ok;
 }
@@ -436,6 +506,34 @@ static bool load_compiled(const char *path, vigil_db **db)
     if (st != VIGIL_OK) {
         fprintf(stderr, "error: %s: %s\n", path, *err ? err : vigil_status_str(st));
         return false;
+    }
+    return true;
+}
+
+/* One scanner per thread, each with -d values (-C) and the scan flags;
+ * false after printing why. */
+static bool make_scanners(const yopts *o, const vigil_db *db, const extvar *vars, int nvars,
+                          yscan *ys, int n)
+{
+    for (int k = 0; k < n; k++) {
+        if (vigil_scanner_new(db, &ys[k].scanner) != VIGIL_OK) {
+            fprintf(stderr, "error: not enough memory\n");
+            return false;
+        }
+        if (o->compiled) {
+            for (int i = 0; i < nvars; i++) {
+                const char *why;
+                if (extvar_define_scanner(ys[k].scanner, &vars[i], &why) != VIGIL_OK) {
+                    fprintf(stderr, "error: %s\n",
+                            why && *why ? why : "invalid external variable");
+                    return false;
+                }
+            }
+        }
+        /* Not-matching rules are always reported: yara's -l check runs on
+         * them too, and -n needs them. */
+        vigil_scanner_set_flags(ys[k].scanner, VIGIL_SCAN_REPORT_NOT_MATCHING |
+                                                   (o->fast ? VIGIL_SCAN_FAST : 0u));
     }
     return true;
 }
@@ -502,41 +600,37 @@ int cmd_yara(int argc, char **argv)
         goto out;
     }
 
-    yscan y = {.o = &o};
-    if (vigil_scanner_new(db, &y.scanner) != VIGIL_OK) {
-        fprintf(stderr, "error: not enough memory\n");
-        goto out;
-    }
-    if (o.compiled) {
-        for (int i = 0; i < nvars; i++) {
-            const char *why;
-            if (extvar_define_scanner(y.scanner, &vars[i], &why) != VIGIL_OK) {
-                fprintf(stderr, "error: %s\n", why && *why ? why : "invalid external variable");
-                vigil_scanner_free(y.scanner);
-                goto out;
-            }
-        }
-    }
-    /* Not-matching rules are always reported: yara's -l check runs on them
-     * too, and -n needs them. */
-    vigil_scanner_set_flags(y.scanner, VIGIL_SCAN_REPORT_NOT_MATCHING |
-                                           (o.fast ? VIGIL_SCAN_FAST : 0u));
-    y.deadline = time(NULL) + o.timeout;
-
     const char *target = argv[argc - 1];
     bool is_dir = is_directory(target);
-    rc = 0;
     if (o.scan_list && is_dir) {
         fprintf(stderr, "error: cannot use a directory as scan list.\n");
-        rc = 1;
-    } else if (o.scan_list) {
-        rc = scan_list(&y, target) ? 0 : 1;
-    } else if (is_dir) {
-        scan_dir(&y, target);
-    } else {
-        rc = scan_one(&y, target, false) ? 0 : 1;
+        goto out;
     }
-    vigil_scanner_free(y.scanner);
+    bool many = o.scan_list || is_dir;
+    int nscan = many ? (o.threads > 0 ? (int)o.threads : 0) : 1;
+    yshared sh = {.o = &o, .deadline = time(NULL) + o.timeout};
+    atomic_init(&sh.total, 0);
+    yscan ys[MAX_THREADS];
+    memset(ys, 0, sizeof(ys));
+    for (int k = 0; k < nscan; k++) {
+        ys[k].o = &o;
+        ys[k].sh = &sh;
+    }
+    if (!make_scanners(&o, db, vars, nvars, ys, nscan))
+        goto free_scanners;
+    if (many) {
+        rc = scan_many(&sh, ys, nscan, target, o.scan_list);
+    } else {
+        outbuf ob;
+        ob_init(&ob, ob_spill_direct, NULL);
+        ys[0].ob = &ob;
+        rc = scan_one(&ys[0], target, false) ? 0 : 1;
+        ob_flush_direct(&ob);
+        ob_free(&ob);
+    }
+free_scanners:
+    for (int k = 0; k < nscan; k++)
+        vigil_scanner_free(ys[k].scanner);
 out:
     for (int i = 0; i < nvars; i++)
         extvar_free(&vars[i]);

@@ -23,9 +23,20 @@ static void print_caret(FILE *out, const char *line, int col)
     fputs("^\n", out);
 }
 
+static vigil_diag_fn tap_fn;
+static void *tap_user;
+
+void diag_set_tap(vigil_diag_fn fn, void *user)
+{
+    tap_fn = fn;
+    tap_user = user;
+}
+
 void diag_print(const vigil_diag *d, void *user)
 {
     diag_sink *sink = user;
+    if (tap_fn)
+        tap_fn(d, tap_user);
     bool is_error = d->severity == VIGIL_SEV_ERROR;
     if (is_error)
         sink->errors++;

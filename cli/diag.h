@@ -21,4 +21,11 @@ typedef struct diag_sink {
 /* A vigil_diag_fn; `user` is a diag_sink. */
 void diag_print(const vigil_diag *d, void *user);
 
+/* While a tap is set, diag_print also hands every diagnostic to it, before
+ * printing, whatever the sink. The rules cache (cache.c) taps a compilation
+ * to record its warnings and replay them when the database later comes from
+ * the cache, so the subcommands' compile code needs no change. The CLI
+ * compiles on one thread; NULL removes the tap. */
+void diag_set_tap(vigil_diag_fn fn, void *user);
+
 #endif

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "escape.h"
+#include "progress.h"
 #include "report.h"
 
 void report_start(report *r)
@@ -56,14 +57,14 @@ static json_t *json_text(const char *s)
     return json_bytes((const uint8_t *)s, strlen(s));
 }
 
-static void emit(json_t *obj)
+static void emit(FILE *out, json_t *obj)
 {
     if (!obj)
         return;
     char *line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (line) {
-        fputs(line, stdout);
-        fputc('\n', stdout);
+        fputs(line, out);
+        fputc('\n', out);
         free(line);
     }
     json_decref(obj);
@@ -106,7 +107,7 @@ static json_t *json_strings(vigil_scanner *s, const vigil_rule *rule)
     return arr;
 }
 
-static void text_strings(vigil_scanner *s, const vigil_rule *rule)
+static void text_strings(outbuf *ob, vigil_scanner *s, const vigil_rule *rule)
 {
     for (size_t i = 0; i < vigil_rule_string_count(rule); i++) {
         if (vigil_rule_string_is_private(rule, i))
@@ -115,21 +116,24 @@ static void text_strings(vigil_scanner *s, const vigil_rule *rule)
         size_t n = vigil_scanner_match_count(s, rule, i);
         for (size_t k = 0; k < n; k++) {
             vigil_match m = vigil_scanner_match(s, rule, i, k);
-            printf("  0x%" PRIx64 ":%s: ", m.offset, vigil_rule_string_id(rule, i));
+            FILE *out = ob_out(ob);
+            fprintf(out, "  0x%" PRIx64 ":%s: ", m.offset, vigil_rule_string_id(rule, i));
             if (hex)
-                esc_print_hex(stdout, m.data, m.data_len);
+                esc_print_hex(out, m.data, m.data_len);
             else
-                esc_print_string(stdout, m.data, m.data_len);
+                esc_print_string(out, m.data, m.data_len);
             if (m.data_len < m.length)
-                printf(" ... (%" PRIu32 " bytes)", m.length);
-            fputc('\n', stdout);
+                fprintf(out, " ... (%" PRIu32 " bytes)", m.length);
+            fputc('\n', out);
+            ob_check(ob);
         }
     }
 }
 
-void report_detection(report *r, vigil_scanner *s, const char *path, const vigil_rule *rule)
+void report_detection(const report *r, outbuf *ob, vigil_scanner *s, const char *path,
+                      const vigil_rule *rule)
 {
-    r->detections++;
+    ob->n.detections++;
     const char *ns = vigil_rule_namespace(rule);
     bool show_ns = ns && strcmp(ns, "default") != 0;
     if (r->json) {
@@ -143,40 +147,42 @@ void report_detection(report *r, vigil_scanner *s, const char *path, const vigil
         json_object_set_new(o, "tags", tags);
         json_object_set_new(o, "meta", json_meta(rule));
         json_object_set_new(o, "strings", json_strings(s, rule));
-        emit(o);
+        emit(ob_out(ob), o);
+        ob_check(ob);
         return;
     }
-    print_path(stdout, path);
-    printf(": %s%s%s\n", show_ns ? ns : "", show_ns ? ":" : "", vigil_rule_name(rule));
+    FILE *out = ob_out(ob);
+    print_path(out, path);
+    fprintf(out, ": %s%s%s\n", show_ns ? ns : "", show_ns ? ":" : "", vigil_rule_name(rule));
     if (r->strings)
-        text_strings(s, rule);
+        text_strings(ob, s, rule);
 }
 
-void report_error(report *r, const char *path, const char *why)
+void report_error(const report *r, outbuf *ob, const char *path, const char *why)
 {
-    r->errors++;
+    ob->n.errors++;
     if (r->json) {
         json_t *o = json_object();
         json_object_set_new(o, "path", json_text(path));
         json_object_set_new(o, "error", json_text(why));
-        emit(o);
+        emit(ob_out(ob), o);
         return;
     }
-    fflush(stdout);
-    fputs("vigil: ", stderr);
-    print_path(stderr, path);
-    fprintf(stderr, ": %s\n", why);
+    FILE *err = ob_err(ob);
+    fputs("vigil: ", err);
+    print_path(err, path);
+    fprintf(err, ": %s\n", why);
 }
 
-void report_warning(report *r, const char *path, const char *why)
+void report_warning(const report *r, outbuf *ob, const char *path, const char *why)
 {
-    r->skipped++;
+    ob->n.skipped++;
     if (r->quiet)
         return;
-    fflush(stdout);
-    fputs("vigil: ", stderr);
-    print_path(stderr, path);
-    fprintf(stderr, ": %s\n", why);
+    FILE *err = ob_err(ob);
+    fputs("vigil: ", err);
+    print_path(err, path);
+    fprintf(err, ": %s\n", why);
 }
 
 void report_finish(report *r)
@@ -188,26 +194,30 @@ void report_finish(report *r)
     if (r->json) {
         json_t *o = json_object();
         json_t *sum = json_object();
-        json_object_set_new(sum, "files", json_integer((json_int_t)r->files));
-        json_object_set_new(sum, "bytes", json_integer((json_int_t)r->bytes));
-        json_object_set_new(sum, "detections", json_integer((json_int_t)r->detections));
-        json_object_set_new(sum, "errors", json_integer((json_int_t)r->errors));
-        json_object_set_new(sum, "skipped", json_integer((json_int_t)r->skipped));
+        json_object_set_new(sum, "files", json_integer((json_int_t)r->n.files));
+        json_object_set_new(sum, "bytes", json_integer((json_int_t)r->n.bytes));
+        json_object_set_new(sum, "detections", json_integer((json_int_t)r->n.detections));
+        json_object_set_new(sum, "errors", json_integer((json_int_t)r->n.errors));
+        json_object_set_new(sum, "skipped", json_integer((json_int_t)r->n.skipped));
         json_object_set_new(sum, "seconds", json_real(secs));
         json_object_set_new(o, "summary", sum);
-        emit(o);
+        emit(stdout, o);
     }
     fflush(stdout);
-    if (!r->quiet)
+    if (!r->quiet) {
+        char rate[40];
+        progress_rate(rate, sizeof(rate), (double)r->n.bytes, secs);
         fprintf(stderr,
                 "vigil: %" PRIu64 " files scanned, %" PRIu64 " bytes, %" PRIu64
-                " detections, %" PRIu64 " errors, %" PRIu64 " skipped, %.2f seconds\n",
-                r->files, r->bytes, r->detections, r->errors, r->skipped, secs);
+                " detections, %" PRIu64 " errors, %" PRIu64 " skipped, %.2f seconds, %s\n",
+                r->n.files, r->n.bytes, r->n.detections, r->n.errors, r->n.skipped, secs,
+                rate);
+    }
 }
 
 int report_exit_code(const report *r)
 {
-    if (r->detections > 0)
+    if (r->n.detections > 0)
         return 1;
-    return r->errors > 0 ? 2 : 0;
+    return r->n.errors > 0 ? 2 : 0;
 }

@@ -97,13 +97,20 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static vigil_status add_dir(vigil_compiler *c, const char *dir, const char *ns)
+void rules_free_names(char **names, size_t n)
 {
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+vigil_status rules_list_dir(const char *dir, char ***names_out, size_t *n_out)
+{
+    *names_out = NULL;
+    *n_out = 0;
     DIR *dp = opendir(dir);
-    if (!dp) {
-        fprintf(stderr, "error: could not open folder %s: %s\n", dir, strerror(errno));
+    if (!dp)
         return VIGIL_E_IO;
-    }
     char **names = NULL;
     size_t n = 0, cap = 0;
     vigil_status st = VIGIL_OK;
@@ -129,26 +136,41 @@ static vigil_status add_dir(vigil_compiler *c, const char *dir, const char *ns)
         n++;
     }
     closedir(dp);
+    if (st != VIGIL_OK) {
+        rules_free_names(names, n);
+        return st;
+    }
     if (names)
         qsort(names, n, sizeof(*names), cmp_names);
-    for (size_t i = 0; i < n; i++) {
-        if (st != VIGIL_E_NOMEM) {
-            size_t len = strlen(dir) + strlen(names[i]) + 2;
-            char *path = malloc(len);
-            if (!path) {
-                st = VIGIL_E_NOMEM;
-            } else {
-                snprintf(path, len, "%s/%s", dir, names[i]);
-                /* Every file is compiled so all their errors are shown at once. */
-                vigil_status fst = rules_add_file(c, path, ns);
-                if (fst != VIGIL_OK && st == VIGIL_OK)
-                    st = fst;
-                free(path);
-            }
-        }
-        free(names[i]);
+    *names_out = names;
+    *n_out = n;
+    return VIGIL_OK;
+}
+
+static vigil_status add_dir(vigil_compiler *c, const char *dir, const char *ns)
+{
+    char **names;
+    size_t n;
+    vigil_status st = rules_list_dir(dir, &names, &n);
+    if (st == VIGIL_E_IO) {
+        fprintf(stderr, "error: could not open folder %s: %s\n", dir, strerror(errno));
+        return st;
     }
-    free(names);
+    for (size_t i = 0; st != VIGIL_E_NOMEM && i < n; i++) {
+        size_t len = strlen(dir) + strlen(names[i]) + 2;
+        char *path = malloc(len);
+        if (!path) {
+            st = VIGIL_E_NOMEM;
+            break;
+        }
+        snprintf(path, len, "%s/%s", dir, names[i]);
+        /* Every file is compiled so all their errors are shown at once. */
+        vigil_status fst = rules_add_file(c, path, ns);
+        if (fst != VIGIL_OK && (st == VIGIL_OK || fst == VIGIL_E_NOMEM))
+            st = fst;
+        free(path);
+    }
+    rules_free_names(names, n);
     if (st == VIGIL_E_NOMEM)
         fprintf(stderr, "error: out of memory reading folder %s\n", dir);
     return st;

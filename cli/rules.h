@@ -7,6 +7,7 @@
 #define VIGIL_CLI_RULES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <vigil.h>
 
@@ -22,6 +23,12 @@ vigil_status rules_add_file(vigil_compiler *c, const char *path, const char *ns)
 /* Adds a file, or every *.yar / *.yara directly inside a folder in byte
  * order. Returns VIGIL_OK only if every file compiled. */
 vigil_status rules_add_path(vigil_compiler *c, const char *path, const char *ns);
+
+/* The *.yar / *.yara names directly inside folder dir (no dot files), in
+ * the byte order rules_add_path compiles them. On VIGIL_E_IO errno tells why.
+ * Free the list with rules_free_names. */
+vigil_status rules_list_dir(const char *dir, char ***names, size_t *n);
+void rules_free_names(char **names, size_t n);
 
 /* Largest rules file read from standard input. */
 #define RULES_STDIN_MAX ((size_t)64 << 20)

@@ -105,6 +105,18 @@ vigil_status vigil_db_save(const vigil_db *db, const char *path);
 vigil_status vigil_db_load(const char *path, vigil_db **out, char *err, size_t errlen);
 void vigil_db_free(vigil_db *db);
 
+/* The files a database was compiled from: every rule file given to
+ * vigil_compiler_add_file and every file an `include` read (recursively), in
+ * the order they were read, each once, with the SHA-256 of the bytes the
+ * compiler parsed. Paths are as opened (relative ones are relative to the
+ * compiler's working directory). Sources added from memory are not listed.
+ * A cache uses this to check that a saved database is still what its
+ * sources compile to. Strings and digests are owned by the db. */
+#define VIGIL_DIGEST_LEN 32
+size_t vigil_db_source_count(const vigil_db *db);
+const char *vigil_db_source_path(const vigil_db *db, size_t i);          /* NULL if i is out of range */
+const uint8_t *vigil_db_source_digest(const vigil_db *db, size_t i);     /* VIGIL_DIGEST_LEN bytes */
+
 typedef struct vigil_rule vigil_rule; /* owned by the db */
 
 size_t vigil_db_rule_count(const vigil_db *db);

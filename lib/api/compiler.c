@@ -2,8 +2,11 @@
  * compiler.c - vigil_compiler: collects external variables and rule sources
  * into one ir_program through the YARA front end, then hands the program to
  * a new database together with its matcher. The program moves into the
- * database, so a compiler builds at most once.
+ * database, so a compiler builds at most once. Every file read (top-level
+ * and included) is recorded with its SHA-256 so the database can name its
+ * sources (vigil_db_source_*), which is what lets a cache validate it.
  */
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +17,13 @@
 
 #define MAX_RULE_FILE (64u << 20)
 
+typedef struct read_source {
+    char *path;
+    uint8_t sha256[VIGIL_DIGEST_LEN];
+} read_source;
+
 struct vigil_compiler {
+    VEC(read_source) sources; /* files read, in order, each (path, digest) once */
     ir_program prog;
     yc_state *yc;
     vigil_diag_fn diag;
@@ -49,7 +58,31 @@ void vigil_compiler_free(vigil_compiler *c)
         return;
     yc_free(c->yc);
     ir_free(&c->prog);
+    for (size_t i = 0; i < c->sources.len; i++)
+        free(c->sources.items[i].path);
+    vec_free(&c->sources);
     free(c);
+}
+
+/* Records one file read; false only when out of memory or the digest failed. */
+static bool record_source(void *user, const char *path, const uint8_t *data, size_t len)
+{
+    vigil_compiler *c = user;
+    read_source r = {0};
+    unsigned int mdlen = 0;
+    if (!EVP_Digest(data, len, r.sha256, &mdlen, EVP_sha256(), NULL) || mdlen != VIGIL_DIGEST_LEN)
+        return false;
+    for (size_t i = 0; i < c->sources.len; i++) {
+        const read_source *o = &c->sources.items[i];
+        if (strcmp(o->path, path) == 0 && memcmp(o->sha256, r.sha256, VIGIL_DIGEST_LEN) == 0)
+            return true;
+    }
+    r.path = strdup(path);
+    if (!r.path || !vec_push(&c->sources, r)) {
+        free(r.path);
+        return false;
+    }
+    return true;
 }
 
 void vigil_compiler_set_diag_callback(vigil_compiler *c, vigil_diag_fn fn, void *user)
@@ -179,7 +212,11 @@ static vigil_status add_source(vigil_compiler *c, const char *src, size_t len, c
         api_set_error(c->last_error, sizeof(c->last_error), "compiler already built");
         return VIGIL_E_ARG;
     }
-    yc_options opt = {.diag = c->diag, .diag_user = c->diag_user, .warnings = c->warnings};
+    yc_options opt = {.diag = c->diag,
+                      .diag_user = c->diag_user,
+                      .warnings = c->warnings,
+                      .on_include = record_source,
+                      .include_user = c};
     vigil_status st = yc_add_source(c->yc, src, len, ns ? ns : "default", name, path, &opt,
                                     &c->errors, &c->warns);
     if (st == VIGIL_E_SYNTAX)
@@ -210,9 +247,33 @@ vigil_status vigil_compiler_add_file(vigil_compiler *c, const char *path, const 
         }
         return st;
     }
+    if (!c->built && !record_source(c, path, buf, len)) {
+        free(buf);
+        api_set_error(c->last_error, sizeof(c->last_error), "out of memory");
+        return VIGIL_E_NOMEM;
+    }
     st = add_source(c, (const char *)buf, len, ns, path, path);
     free(buf);
     return st;
+}
+
+/* Copies the recorded sources into the database's own table (db_format.h). */
+static vigil_status attach_sources(vigil_compiler *c, struct vigil_db *db)
+{
+    size_t n = c->sources.len;
+    db->sources_buf = calloc(n ? n : 1, sizeof(*db->sources_buf));
+    if (!db->sources_buf)
+        return VIGIL_E_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t off = ir_pool_str(&db->prog, c->sources.items[i].path);
+        if (off == IR_NONE)
+            return VIGIL_E_NOMEM;
+        db->sources_buf[i].path = off;
+        memcpy(db->sources_buf[i].sha256, c->sources.items[i].sha256, VIGIL_DIGEST_LEN);
+    }
+    db->sources = db->sources_buf;
+    db->nsources = n;
+    return VIGIL_OK;
 }
 
 vigil_status vigil_compiler_build(vigil_compiler *c, vigil_db **out)
@@ -232,8 +293,14 @@ vigil_status vigil_compiler_build(vigil_compiler *c, vigil_db **out)
     db->prog = c->prog; /* move: the compiler's program now belongs to db */
     ir_init(&c->prog);
     c->built = true;
-    vigil_status st = matcher_build(&db->prog, NULL, NULL, &db->m, c->last_error,
-                                    sizeof(c->last_error));
+    /* Source paths join the pool before the matcher sees the program, so
+     * nothing holds a pointer into the pool while it grows. */
+    vigil_status st = attach_sources(c, db);
+    if (st != VIGIL_OK) {
+        vigil_db_free(db);
+        return st;
+    }
+    st = matcher_build(&db->prog, NULL, NULL, &db->m, c->last_error, sizeof(c->last_error));
     if (st == VIGIL_OK)
         st = db_init_handles(db);
     if (st != VIGIL_OK) {

@@ -6,6 +6,7 @@
 #ifndef VIGIL_API_INTERNAL_H
 #define VIGIL_API_INTERNAL_H
 
+#include "../db/db_format.h"
 #include "../eval/eval.h"
 #include "../ir/ir.h"
 #include "../match/matcher.h"
@@ -24,6 +25,9 @@ struct vigil_db {
     uint64_t *fixed;   /* per string: the one `at` offset, or IR_NO_FIXED_OFFSET */
     void *map;         /* mapped database file, or NULL */
     size_t map_len;
+    const db_source *sources; /* files compiled from: in `map`, or == sources_buf */
+    size_t nsources;
+    db_source *sources_buf;   /* owned copy for a database built in memory */
 };
 
 /* Finishes a database whose prog is filled: rule handles, string usage. */

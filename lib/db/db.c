@@ -46,6 +46,7 @@ void vigil_db_free(vigil_db *db)
     free(db->rules);
     free(db->single);
     free(db->fixed);
+    free(db->sources_buf);
     if (db->map)
         munmap(db->map, db->map_len);
     free(db);
@@ -59,6 +60,23 @@ size_t vigil_db_rule_count(const vigil_db *db)
 const vigil_rule *vigil_db_rule(const vigil_db *db, size_t i)
 {
     return i < db->prog.rules.len ? &db->rules[i] : NULL;
+}
+
+_Static_assert(DB_DIGEST_LEN == VIGIL_DIGEST_LEN, "digest sizes of db_format.h and vigil.h");
+
+size_t vigil_db_source_count(const vigil_db *db)
+{
+    return db->nsources;
+}
+
+const char *vigil_db_source_path(const vigil_db *db, size_t i)
+{
+    return i < db->nsources ? ir_str(&db->prog, db->sources[i].path) : NULL;
+}
+
+const uint8_t *vigil_db_source_digest(const vigil_db *db, size_t i)
+{
+    return i < db->nsources ? db->sources[i].sha256 : NULL;
 }
 
 static const ir_rule *rule_of(const vigil_rule *r)
@@ -183,6 +201,7 @@ vigil_status vigil_db_save(const vigil_db *db, const char *path)
         [DB_SEC_EXTERNALS] = {p->externals.items, p->externals.len, sizeof(ir_external)},
         [DB_SEC_POOL] = {p->pool.items, p->pool.len, 1},
         [DB_SEC_MATCHER] = {mblob, mlen, 1},
+        [DB_SEC_SOURCES] = {db->sources, db->nsources, sizeof(db_source)},
     };
 
     db_header h;
@@ -214,6 +233,10 @@ vigil_status vigil_db_save(const vigil_db *db, const char *path)
         off += h.sections[i].length;
     }
     h.file_size = off;
+    /* The header is checked too (with its crc field zero), so that no byte
+     * of the file can change unnoticed. */
+    h.crc32 = 0;
+    crc = crc32(crc, (const Bytef *)&h, sizeof(h));
     h.crc32 = (uint32_t)crc;
 
     /* Write to a temporary name and rename, so readers never see half a file. */
@@ -354,7 +377,7 @@ vigil_status vigil_db_load(const char *path, vigil_db **out, char *err, size_t e
                   (unsigned long long)h->file_size);
     static const uint32_t elem[DB_SEC__COUNT] = {
         sizeof(ir_rule), sizeof(ir_meta), sizeof(ir_string), sizeof(ir_node), sizeof(uint32_t),
-        sizeof(uint32_t), sizeof(ir_external), 1, 1};
+        sizeof(uint32_t), sizeof(ir_external), 1, 1, sizeof(db_source)};
     for (int i = 0; i < DB_SEC__COUNT; i++) {
         const db_section *s = &h->sections[i];
         if (s->elem_size != elem[i] || s->offset % 8 || s->offset < sizeof(db_header) ||
@@ -367,6 +390,10 @@ vigil_status vigil_db_load(const char *path, vigil_db **out, char *err, size_t e
         crc = crc32(crc, base + done, (uInt)n);
         done += n;
     }
+    db_header hz;
+    memcpy(&hz, h, sizeof(hz));
+    hz.crc32 = 0;
+    crc = crc32(crc, (const Bytef *)&hz, sizeof(hz));
     if ((uint32_t)crc != h->crc32)
         LOAD_FAIL(VIGIL_E_CORRUPT, "%s: database checksum mismatch (corrupted file)", path);
 
@@ -382,11 +409,16 @@ vigil_status vigil_db_load(const char *path, vigil_db **out, char *err, size_t e
     BIND(db->prog.externals, DB_SEC_EXTERNALS);
     BIND(db->prog.pool, DB_SEC_POOL);
     db->prog.max_loop_vars = h->max_loop_vars;
+    db->sources = (const db_source *)(base + h->sections[DB_SEC_SOURCES].offset);
+    db->nsources = (size_t)(h->sections[DB_SEC_SOURCES].length / sizeof(db_source));
     db->map = map;
     db->map_len = map_len;
     map = MAP_FAILED;
 
     const char *why = validate_tables(&db->prog);
+    for (size_t i = 0; !why && i < db->nsources; i++)
+        if (!pool_str_ok(&db->prog, db->sources[i].path))
+            why = "source table out of range";
     if (why)
         LOAD_FAIL(VIGIL_E_CORRUPT, "%s: %s", path, why);
     char merr[256] = "";

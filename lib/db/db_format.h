@@ -11,7 +11,8 @@
 #include <stdint.h>
 
 #define DB_MAGIC "VIGILDB\x1a"
-#define DB_FORMAT_VERSION 1u
+/* 2: adds DB_SEC_SOURCES. */
+#define DB_FORMAT_VERSION 2u
 #define DB_BOM 0x01020304u
 
 enum db_section_id {
@@ -24,6 +25,7 @@ enum db_section_id {
     DB_SEC_EXTERNALS,
     DB_SEC_POOL,
     DB_SEC_MATCHER,
+    DB_SEC_SOURCES,
     DB_SEC__COUNT
 };
 
@@ -34,13 +36,25 @@ typedef struct db_section {
     uint32_t pad;
 } db_section;
 
+/* One file the compiler read (a top-level rule file or an include), so a
+ * cache can tell whether the database is still what its sources compile to.
+ * `path` is a pool offset of the path as it was opened (relative paths are
+ * relative to the compiler's working directory). */
+#define DB_DIGEST_LEN 32
+typedef struct db_source {
+    uint32_t path;
+    uint32_t pad;
+    uint8_t sha256[DB_DIGEST_LEN];
+} db_source;
+
 typedef struct db_header {
     char magic[8];
     uint32_t format_version;
     uint32_t bom;
     char vigil_version[16];
     uint64_t file_size;
-    uint32_t crc32;          /* zlib crc32 of bytes [sizeof(db_header), file_size) */
+    uint32_t crc32;          /* zlib crc32 of bytes [sizeof(db_header), file_size),
+                                continued over this header with crc32 = 0 */
     uint32_t max_loop_vars;
     db_section sections[DB_SEC__COUNT];
 } db_header;

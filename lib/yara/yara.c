@@ -280,6 +280,10 @@ static bool do_include(yp *y, const token *at, const char *name)
         yp_error(y, at, "can't open include file: %s", name);
         goto out;
     }
+    if (y->opt && y->opt->on_include && !y->opt->on_include(y->opt->include_user, full, buf, len)) {
+        yp_error(y, at, "out of memory");
+        goto out;
+    }
     yp_file inc = {
         .name = full, .path = full, .src = (const char *)buf, .len = len, .parent = y->f};
     lex_init(&inc.lx, inc.src, inc.len);

@@ -24,6 +24,12 @@ typedef struct yc_options {
     void *diag_user;
     bool warnings;      /* report warnings (errors are always reported) */
     int max_include_depth; /* 0 = default (16) */
+    /* Called with each file an `include` read, after reading and before
+     * parsing it, so the compiler can record every file a database came from
+     * (its cache is checked against them). May be NULL. Returning false
+     * (out of memory) makes the include an error. */
+    bool (*on_include)(void *user, const char *path, const uint8_t *data, size_t len);
+    void *include_user;
 } yc_options;
 
 /* Parses one source and appends its rules to the program. `name` labels

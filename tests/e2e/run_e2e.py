@@ -11,11 +11,13 @@ halves so this repository never contains it and does not trip scanners.
 """
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
 import sys
 import tempfile
+import time
 
 VIGIL = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "vigil"
 SOURCE = sys.argv[2] if len(sys.argv) > 2 else None
@@ -202,6 +204,155 @@ def bad_input_cases(tmp):
     check("vanished file", rc == 2 and "vigil: gone: " in err, f"rc={rc} {err}")
 
 
+# ------------------------------------------------------------ threads (-p)
+
+SUMMARY_TIME = re.compile(r"[0-9.]+ seconds, [0-9.]+ [kMGTP]?B/s")
+STATUS = re.compile(r"\r\x1b\[K(vigil: \d+ files, [^\r\n]*)?")
+
+
+def stderr_lines(err):
+    """stderr as a sorted list of lines, the summary's timing blanked."""
+    return sorted(SUMMARY_TIME.sub("T", line) for line in err.splitlines())
+
+
+def blocks_contiguous(out):
+    """True when every detection's lines (its header line and the indented
+    match lines under it) form one run, i.e. no file's output interleaves
+    with another's; returns (ok, {header: match lines})."""
+    seen, counts, cur = set(), {}, None
+    for line in out.split(b"\n")[:-1]:
+        if line.startswith(b"  0x") or line.startswith(b"0x"):
+            if cur is None:
+                return False, counts
+            counts[cur] += 1
+            continue
+        cur = line
+        if cur in seen:
+            return False, counts
+        seen.add(cur)
+        counts[cur] = 0
+    return True, counts
+
+
+def parallel_cases(tmp):
+    par = f"{tmp}/par"
+    write(f"{par}/rules.yar",
+          'rule mark : t { strings: $m = "MARK" $e = { 65 76 69 6C 00 } condition: any of them }\n'
+          'rule empty { condition: filesize == 0 }\n')
+    # Many files in nested folders, with detections, empty files, odd
+    # entries (warnings from the walker) and missing operands (errors).
+    for i in range(240):
+        sub = ["", "a/", "a/b/", "c/"][i % 4]
+        data = bytes((i * 7 + k) % 251 for k in range(i * 13 % 900))
+        if i % 3 == 0:
+            data += b"MARK" * (i % 5 + 1)
+        if i % 7 == 0:
+            data += b"evil\x00"
+        if i % 11 == 0:
+            data = b""
+        write(f"{par}/tree/{sub}f{i:03d}", data)
+    os.mkfifo(f"{par}/tree/c/fifo")
+    os.symlink("nowhere", f"{par}/tree/a/dangling")
+    with open(f"{par}/tree/huge", "wb") as f:  # sparse: "larger than 4 GiB" from a worker
+        f.truncate((4 << 30) + 1)
+    if os.geteuid() != 0:
+        write(f"{par}/tree/a/locked", b"MARK", mode=0)
+    base = [VIGIL, "scan", "--no-default-rules", "--rules", "rules.yar"]
+    targets = ["tree", "missing1", "tree/a", "missing2"]
+
+    runs = {}
+    for p in ["1", "2", "4"]:
+        for extra in [[], ["-s"], ["--json"]]:
+            runs[(p, tuple(extra))] = run(base + ["-p", p] + extra + targets, par)
+    for extra in [[], ["-s"], ["--json"]]:
+        rc1, out1, err1 = runs[("1", tuple(extra))]
+        if extra == ["--json"]:
+            out1 = b"\n".join(line for line in out1.split(b"\n") if b'"summary"' not in line)
+        check(f"-p 1 {extra}: detections and errors", rc1 == 1 and out1.count(b"\n") > 100
+              and (extra == ["--json"] or "missing1: No such file" in err1), f"rc={rc1} {err1}")
+        for p in ["2", "4"]:
+            rc, out, err = runs[(p, tuple(extra))]
+            if extra == ["--json"]:
+                out = b"\n".join(line for line in out.split(b"\n") if b'"summary"' not in line)
+            check(f"scan -p {p} {extra} same lines as -p 1",
+                  rc == rc1 and sorted(out.split(b"\n")) == sorted(out1.split(b"\n"))
+                  and stderr_lines(err) == stderr_lines(err1),
+                  f"rc={rc} vs {rc1}\n{stderr_lines(err)}\n{stderr_lines(err1)}")
+    # With one thread the order is the walk's: sorted within each folder.
+    rc, out, err = runs[("1", ())]
+    tree_lines = [line for line in out.split(b"\n") if line.startswith(b"tree/f")]
+    check("-p 1 keeps walk order", tree_lines == sorted(tree_lines), repr(tree_lines[:5]))
+    check("summary has a rate", re.search(r"seconds, [0-9.]+ [kMGTP]?B/s\n", err) is not None,
+          err)
+    rc, out, err = run(base + ["-p", "0", "tree"], par)
+    check("scan -p 0 refused", rc == 2 and "-p" in err, f"rc={rc} {err}")
+
+    # Blocks stay whole: -s with many matches per file, some files with more
+    # than the writer's 1 MiB buffer (written in parts but still contiguous).
+    write(f"{par}/many.yar", 'rule many { strings: $a = "ab" $b = "b" condition: any of them }\n')
+    for i in range(24):
+        write(f"{par}/dense/d{i:02d}", b"ab" * (3000 if i % 6 else 90000))
+    for p in ["1", "4"]:
+        rc, out, err = run([VIGIL, "scan", "--no-default-rules", "--rules", "many.yar", "-s",
+                            "-p", p, "dense"], par)
+        ok, counts = blocks_contiguous(out)
+        check(f"scan -p {p} -s blocks contiguous", rc == 1 and ok and len(counts) == 24
+              and all(n == (6000 if i % 6 else 180000)
+                      for i, n in enumerate(counts[f"dense/d{i:02d}: many".encode()]
+                                            for i in range(24))),
+              f"rc={rc} ok={ok} {len(counts)}")
+        rc, out, err = run([VIGIL, "yara", "-s", "-p", p, "many.yar", "dense"], par)
+        ok, counts = blocks_contiguous(out)
+        check(f"yara -p {p} -s blocks contiguous", rc == 0 and ok and len(counts) == 24,
+              f"rc={rc} ok={ok} {len(counts)}")
+
+    # vigil yara -p 2 against yara -p 2, as sorted line sets.
+    if YARA:
+        os.unlink(f"{par}/tree/huge")
+        for opts in [["-r"], ["-r", "-s"], ["-r", "-c"], ["-r", "-n", "-g", "-m"],
+                     ["-r", "-z", "500"], ["-r", "-f", "-L"], ["-r", "-e", "-p", "3"]]:
+            if "-p" not in opts:
+                opts = opts + ["-p", "2"]
+            yara_compare("threads", opts + ["rules.yar", "tree"], par, sort=True)
+        write(f"{par}/list", "\n".join(["tree/f000", "tree/a", "nope", "tree/c/f003"]) + "\n")
+        yara_compare("threads", ["--scan-list", "-p", "2", "rules.yar", "list"], par, sort=True)
+        yara_compare("threads", ["-p", "0", "rules.yar", "tree/a"], par)
+
+    # yara -l: one count over all threads; with one thread the lines are
+    # yara's own.
+    rc, out, err = run([VIGIL, "yara", "-r", "-l", "3", "-p", "4", "rules.yar", "tree"], par)
+    check("yara -l 3 -p 4", rc == 0 and out.count(b"\n") >= 3, repr(out[:200]))
+    if YARA:
+        yara_compare("threads", ["-r", "-l", "3", "-p", "1", "rules.yar", "tree"], par)
+
+    # --progress: the status line goes to stderr only, each one erased
+    # before other output and at the end; stdout is unchanged.
+    write(f"{par}/slow.yar", "rule slow { condition: for any i in (0..filesize - 4) : "
+          "(uint32(i) == 0x12345678) }\nrule mark { strings: $ = \"MARK\" condition: all "
+          "of them }\n")
+    for i in range(6):
+        write(f"{par}/slow/z{i}", b"\0" * 2000000 + b"MARK")
+    cmd = [VIGIL, "scan", "--no-default-rules", "--rules", "slow.yar", "-p", "1"]
+    rc0, out0, err0 = run(cmd + ["slow"], par)
+    check("no progress when stderr is not a terminal", "\x1b" not in err0, repr(err0))
+    t0 = time.monotonic()
+    rc, out, err = run(cmd + ["--progress", "slow"], par)
+    elapsed = time.monotonic() - t0
+    statuses = [m.group(1) for m in STATUS.finditer(err) if m.group(1)]
+    check("--progress leaves stdout identical", rc == rc0 and out == out0, f"{out!r} {out0!r}")
+    # A line left on screen would run into the next one and not match here.
+    check("--progress erases its line", stderr_lines(STATUS.sub("", err)) == stderr_lines(err0),
+          repr(err))
+    check("--progress shows files, bytes, rate, detections, errors",
+          elapsed < 0.6 or (statuses and all(
+              re.fullmatch(r"vigil: \d+ files, [0-9.]+ [kMGTP]?B, [0-9.]+ [kMGTP]?B/s, \d+ "
+                           r"detections, \d+ errors", st) for st in statuses)),
+          f"{elapsed:.2f}s {statuses!r}")
+    rc, out, err = run(cmd + ["--progress", "--json", "slow"], par)
+    check("--progress with --json: stdout is JSON only",
+          all(line.startswith(b"{") for line in out.split(b"\n")[:-1]), repr(out[:200]))
+
+
 # ---------------------------------------------------------------- vigil yara
 
 YARA_RULES = r'''
@@ -363,6 +514,7 @@ def main():
     try:
         scan_cases(tmp)
         bad_input_cases(tmp)
+        parallel_cases(tmp)
         os.makedirs(f"{tmp}/y", exist_ok=True)
         if YARA:
             yara_cases(tmp)
