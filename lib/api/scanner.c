@@ -27,6 +27,7 @@ struct vigil_scanner {
     ir_external *ext; /* this scanner's external values */
     unsigned flags;
     unsigned timeout;
+    util_readbuf rb;     /* file contents, reused between files */
     const uint8_t *data; /* object being scanned, for match data */
     size_t len;
     bool in_callback;
@@ -74,6 +75,7 @@ void vigil_scanner_free(vigil_scanner *s)
     ev_state_free(s->ev);
     free(s->results);
     free(s->ext);
+    util_readbuf_release(&s->rb, true);
     free(s);
 }
 
@@ -218,16 +220,15 @@ aborted:
 vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path, vigil_scan_fn fn,
                                      void *user)
 {
-    uint8_t *buf;
     size_t len;
     char why[256];
-    vigil_status st = util_read_file(path, MAX_SCAN_FILE, &buf, &len, why, sizeof(why));
+    vigil_status st = util_read_file_into(path, MAX_SCAN_FILE, &s->rb, &len, why, sizeof(why));
     if (st != VIGIL_OK) {
         api_set_error(s->last_error, sizeof(s->last_error), "%s", why);
         return st;
     }
-    st = vigil_scanner_scan_mem(s, buf, len, fn, user);
-    free(buf);
+    st = vigil_scanner_scan_mem(s, s->rb.p, len, fn, user);
+    util_readbuf_release(&s->rb, false);
     return st;
 }
 

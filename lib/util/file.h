@@ -6,6 +6,7 @@
 #ifndef VIGIL_UTIL_FILE_H
 #define VIGIL_UTIL_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,5 +17,23 @@
  * max bytes (VIGIL_E_LIMIT). On failure a reason is written to err. */
 vigil_status util_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *err,
                             size_t errlen);
+
+/* A read buffer reused across files: it grows to the largest file read and
+ * is given back when a file larger than UTIL_KEEP_BYTES was read, so a
+ * scanner's memory follows its working set, not its largest file ever.
+ * Reusing it avoids a fresh mapping, page faults and zero-fill per file,
+ * which otherwise serialise threads in the kernel. */
+#define UTIL_KEEP_BYTES ((size_t)64 << 20)
+typedef struct util_readbuf {
+    uint8_t *p;
+    size_t cap;
+} util_readbuf;
+
+/* Like util_read_file, into rb (the data stays valid until the next call or
+ * util_readbuf_release). */
+vigil_status util_read_file_into(const char *path, size_t max, util_readbuf *rb, size_t *len,
+                                 char *err, size_t errlen);
+/* Frees the buffer when it grew past UTIL_KEEP_BYTES (force: always). */
+void util_readbuf_release(util_readbuf *rb, bool force);
 
 #endif
