@@ -24,6 +24,8 @@ struct vigil_scanner {
     mt_scratch *ms;
     ev_state *ev;
     uint8_t *results;
+    uint8_t *dead;       /* per rule: decided false before matching (ev_prefilter) */
+    bool matched;        /* the matcher ran for the current object */
     ir_external *ext; /* this scanner's external values */
     unsigned flags;
     unsigned timeout;
@@ -53,8 +55,9 @@ vigil_status vigil_scanner_new(const vigil_db *db, vigil_scanner **out)
         st = ev_state_new(p, &s->ev);
     if (st == VIGIL_OK) {
         s->results = calloc(p->rules.len ? p->rules.len : 1, 1);
+        s->dead = calloc(p->rules.len ? p->rules.len : 1, 1);
         s->ext = calloc(p->externals.len ? p->externals.len : 1, sizeof(*s->ext));
-        if (!s->results || !s->ext)
+        if (!s->results || !s->dead || !s->ext)
             st = VIGIL_E_NOMEM;
         else if (p->externals.len)
             memcpy(s->ext, p->externals.items, p->externals.len * sizeof(*s->ext));
@@ -74,6 +77,7 @@ void vigil_scanner_free(vigil_scanner *s)
     mt_scratch_free(s->ms);
     ev_state_free(s->ev);
     free(s->results);
+    free(s->dead);
     free(s->ext);
     util_readbuf_release(&s->rb, true);
     free(s);
@@ -160,18 +164,35 @@ vigil_status vigil_scanner_scan_mem(vigil_scanner *s, const uint8_t *data, size_
     if (!data)
         data = empty;
     s->last_error[0] = '\0';
-    vigil_status st = matcher_scan(s->db->m, s->ms, data, len,
-                                   (s->flags & VIGIL_SCAN_FAST) ? MT_FAST : 0);
-    if (st != VIGIL_OK) {
-        api_set_error(s->last_error, sizeof(s->last_error), "matcher: %s",
-                      vigil_status_str(st));
-        return st;
+
+    ev_input in = {.prog = p, .data = data, .len = len, .externals = s->ext,
+                   .dead_rules = s->dead};
+    in.has_entrypoint = fmt_entrypoint_offset(data, len, &in.entrypoint);
+    if (s->timeout) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        in.deadline_ns = ((uint64_t)ts.tv_sec + s->timeout) * 1000000000u + (uint64_t)ts.tv_nsec;
     }
+
+    /* Rules whose string-free conjuncts already fail cannot match: when that
+     * is every rule, the object's bytes need not be matched at all. */
+    size_t alive = ev_prefilter(s->ev, &in, s->dead);
+    vigil_status st = VIGIL_OK;
+    if (alive > 0) {
+        st = matcher_scan(s->db->m, s->ms, data, len, (s->flags & VIGIL_SCAN_FAST) ? MT_FAST : 0);
+        if (st != VIGIL_OK) {
+            api_set_error(s->last_error, sizeof(s->last_error), "matcher: %s",
+                          vigil_status_str(st));
+            return st;
+        }
+        in.matches = s->ms;
+    }
+    s->matched = alive > 0;
     s->data = data;
     s->len = len;
     s->in_callback = true;
 
-    for (uint32_t i = 0; fn && i < p->strings.len; i++) {
+    for (uint32_t i = 0; fn && s->matched && i < p->strings.len; i++) {
         if (mt_too_many(s->ms, i)) {
             uint32_t r = p->strings.items[i].rule;
             size_t local = i - p->rules.items[r].strings_first;
@@ -181,14 +202,6 @@ vigil_status vigil_scanner_scan_mem(vigil_scanner *s, const uint8_t *data, size_
         }
     }
 
-    ev_input in = {.prog = p, .matches = s->ms, .data = data, .len = len,
-                   .externals = s->ext};
-    in.has_entrypoint = fmt_entrypoint_offset(data, len, &in.entrypoint);
-    if (s->timeout) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        in.deadline_ns = ((uint64_t)ts.tv_sec + s->timeout) * 1000000000u + (uint64_t)ts.tv_nsec;
-    }
     st = ev_run(s->ev, &in, s->results);
     if (st != VIGIL_OK) {
         s->in_callback = false;
@@ -235,7 +248,7 @@ vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path, vigil_s
 size_t vigil_scanner_match_count(const vigil_scanner *s, const vigil_rule *rule, size_t i)
 {
     const ir_rule *r = &s->db->prog.rules.items[rule->index];
-    if (!s->in_callback || i >= r->strings_count)
+    if (!s->in_callback || !s->matched || i >= r->strings_count)
         return 0;
     size_t n = 0;
     mt_matches(s->ms, r->strings_first + (uint32_t)i, &n);
@@ -246,7 +259,7 @@ vigil_match vigil_scanner_match(const vigil_scanner *s, const vigil_rule *rule, 
 {
     vigil_match m = {0};
     const ir_rule *r = &s->db->prog.rules.items[rule->index];
-    if (!s->in_callback || i >= r->strings_count)
+    if (!s->in_callback || !s->matched || i >= r->strings_count)
         return m;
     size_t n = 0;
     const mt_match *ms = mt_matches(s->ms, r->strings_first + (uint32_t)i, &n);

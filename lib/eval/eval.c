@@ -735,6 +735,11 @@ static ev_value eval(ev_state *st, uint32_t idx)
     return v_undef();
 }
 
+bool ev_node_truthy(ev_state *st, uint32_t idx)
+{
+    return truthy(eval(st, idx));
+}
+
 /* ---- state and driver ---- */
 
 static unsigned regex_flags(uint32_t aux)
@@ -758,6 +763,8 @@ void ev_state_free(ev_state *st)
     free(st->regex);
     free(st->vars);
     free(st->spine);
+    free(st->gate_first);
+    free(st->gates);
     free(st->ns_failed);
     free(st);
 }
@@ -801,6 +808,9 @@ vigil_status ev_state_new(const ir_program *prog, ev_state **out)
             goto fail;
         }
     }
+    rc = ev_gates_build(st);
+    if (rc != VIGIL_OK)
+        goto fail;
     *out = st;
     return VIGIL_OK;
 fail:
@@ -823,7 +833,8 @@ vigil_status ev_run(ev_state *st, const ev_input *in, uint8_t *results)
     memset(st->ns_failed, 0, p->namespaces.len);
     for (size_t r = 0; r < p->rules.len; r++) {
         const ir_rule *rule = &p->rules.items[r];
-        results[r] = truthy(eval(st, rule->cond));
+        /* a rule ev_prefilter found dead is false whatever its strings did */
+        results[r] = in->dead_rules && in->dead_rules[r] ? 0 : truthy(eval(st, rule->cond));
         if (!results[r] && (rule->flags & IR_RULE_GLOBAL))
             st->ns_failed[rule->ns] = 1;
     }

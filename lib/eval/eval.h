@@ -37,6 +37,9 @@ typedef struct ev_input {
     /* CLOCK_MONOTONIC time in ns after which loops stop and ev_run returns
      * VIGIL_E_TIMEOUT (yara's scan timeout); 0 = no limit. */
     uint64_t deadline_ns;
+    /* Rules ev_prefilter found dead for this object (prog->rules.len bytes),
+     * or NULL: ev_run sets them false without evaluating them. */
+    const uint8_t *dead_rules;
 } ev_input;
 
 typedef struct ev_state ev_state; /* per-scanner scratch (loop variables, stacks) */
@@ -49,5 +52,13 @@ void ev_state_free(ev_state *st);
  * is true (a false global rule makes every rule of its namespace false, as in
  * yara); results must hold prog->rules.len bytes. */
 vigil_status ev_run(ev_state *st, const ev_input *in, uint8_t *results);
+
+/* Before matching: evaluates each rule's gates — the conjuncts of its
+ * top-level `and` chain that use no strings, rules or loops (e.g.
+ * `uint16(0) == 0x5A4D`, `filesize < 1MB`) — and sets dead[r] = 1 when one of
+ * them is false, or when a global rule of r's namespace is dead. A dead rule
+ * is false whatever its strings match, so its strings need not be matched.
+ * in->matches is not read. Returns the number of rules left alive. */
+size_t ev_prefilter(ev_state *st, const ev_input *in, uint8_t *dead);
 
 #endif

@@ -46,6 +46,8 @@ struct ev_state {
     const ev_input *in;
     const uint8_t *results;
     uint32_t cur_string; /* string of the innermost `for ... of`, or IR_NONE */
+    uint32_t *gate_first; /* per rule + 1: its gates are gates[gate_first[r]..gate_first[r+1]) */
+    uint32_t *gates;      /* string-free conjuncts of rule conditions (prefilter.c) */
     uint32_t ticks;      /* loop iterations since the last clock reading */
     bool timed_out;      /* the deadline passed: every loop stops */
 };
@@ -55,6 +57,13 @@ struct ev_state {
  * checks that nesting stays under EV_MAX_DEPTH. VIGIL_E_CORRUPT or
  * VIGIL_E_LIMIT on failure, VIGIL_E_NOMEM if its scratch cannot be had. */
 vigil_status ev_validate(const ir_program *p);
+
+/* Evaluates node idx with the current input and reads its truth as a rule
+ * condition would. For prefilter.c. */
+bool ev_node_truthy(ev_state *st, uint32_t idx);
+
+/* Collects every rule's gates (prefilter.c). */
+vigil_status ev_gates_build(ev_state *st);
 
 /* yara's sized_string_cmp: bytes compared as (signed) char, a prefix sorts
  * first. Returns <0, 0, >0. */

@@ -1,0 +1,113 @@
+/*
+ * prefilter.c - rules decided before matching. Most real rules open with a
+ * string-free test of the file (`uint16(0) == 0x5A4D and ...`); when such a
+ * conjunct is false the rule is false whatever its strings do, so the
+ * matcher can skip verifying those strings and the evaluator can skip the
+ * rule. Only top-level `and` conjuncts free of strings, rule references and
+ * loops qualify: they are cheap, and evaluating them twice (here and in
+ * ev_run) cannot change a verdict.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Depth-limited check that a subtree reads nothing but the object's bytes,
+ * filesize, entrypoint, externals and constants. */
+static bool string_free(const ir_program *p, uint32_t idx, int depth)
+{
+    if (depth > 64 || idx >= p->nodes.len)
+        return false;
+    const ir_node *n = &p->nodes.items[idx];
+    switch ((ir_op)n->op) {
+    case IR_OP_STR_FOUND:
+    case IR_OP_STR_COUNT:
+    case IR_OP_STR_OFFSET:
+    case IR_OP_STR_LENGTH:
+    case IR_OP_STR_AT:
+    case IR_OP_STR_IN:
+    case IR_OP_OF_STRINGS:
+    case IR_OP_OF_RULES:
+    case IR_OP_OF_BOOLS:
+    case IR_OP_FOR_OF:
+    case IR_OP_FOR_IN:
+    case IR_OP_ENUM:
+    case IR_OP_RULE:
+    case IR_OP_VAR:
+    case IR_OP__COUNT:
+        return false;
+    case IR_OP_TRUE:
+    case IR_OP_FALSE:
+    case IR_OP_INT:
+    case IR_OP_FLOAT:
+    case IR_OP_STRING:
+    case IR_OP_REGEX:
+    case IR_OP_FILESIZE:
+    case IR_OP_ENTRYPOINT:
+    case IR_OP_EXTERNAL:
+        return true;
+    default:
+        break;
+    }
+    uint32_t kids[3] = {n->a, n->b, n->c};
+    for (int k = 0; k < 3; k++)
+        if (kids[k] != IR_NONE && !string_free(p, kids[k], depth + 1))
+            return false;
+    return true;
+}
+
+vigil_status ev_gates_build(ev_state *st)
+{
+    const ir_program *p = st->prog;
+    size_t nr = p->rules.len;
+    st->gate_first = calloc(nr + 1, sizeof(*st->gate_first));
+    VEC(uint32_t) gates = {0};
+    if (!st->gate_first)
+        return VIGIL_E_NOMEM;
+    for (size_t r = 0; r < nr; r++) {
+        st->gate_first[r] = (uint32_t)gates.len;
+        /* walk the left spine of `a and b and c` (parsed left-associatively) */
+        uint32_t cur = p->rules.items[r].cond;
+        for (int steps = 0; cur < p->nodes.len && steps < 100000; steps++) {
+            const ir_node *n = &p->nodes.items[cur];
+            uint32_t conj = n->op == IR_OP_AND ? n->b : cur;
+            if (string_free(p, conj, 0) && !vec_push(&gates, conj)) {
+                vec_free(&gates);
+                return VIGIL_E_NOMEM;
+            }
+            if (n->op != IR_OP_AND)
+                break;
+            cur = n->a;
+        }
+    }
+    st->gate_first[nr] = (uint32_t)gates.len;
+    st->gates = gates.items; /* may be NULL when no rule has a gate */
+    return VIGIL_OK;
+}
+
+size_t ev_prefilter(ev_state *st, const ev_input *in, uint8_t *dead)
+{
+    const ir_program *p = st->prog;
+    size_t nr = p->rules.len;
+    st->in = in;
+    st->results = NULL; /* gates never read rule results */
+    st->cur_string = IR_NONE;
+    st->spine_top = 0;
+    st->timed_out = false;
+    memset(st->ns_failed, 0, p->namespaces.len);
+    for (size_t r = 0; r < nr; r++) {
+        dead[r] = 0;
+        for (uint32_t g = st->gate_first[r]; g < st->gate_first[r + 1] && !dead[r]; g++)
+            dead[r] = !ev_node_truthy(st, st->gates[g]);
+        if (dead[r] && (p->rules.items[r].flags & IR_RULE_GLOBAL))
+            st->ns_failed[p->rules.items[r].ns] = 1;
+    }
+    size_t alive = 0;
+    for (size_t r = 0; r < nr; r++) {
+        if (st->ns_failed[p->rules.items[r].ns])
+            dead[r] = 1;
+        alive += !dead[r];
+    }
+    st->in = NULL;
+    return alive;
+}
