@@ -64,18 +64,18 @@ static void put_opt(EVP_MD_CTX *ctx, const char *s)
         put_str(ctx, s);
 }
 
-/* Feeds a regular file's bytes (and then its length) to ctx. Opened with
- * O_NONBLOCK so a FIFO in a rules folder cannot hang us; false when the file
- * is missing, not regular, too large or unreadable. */
-static bool hash_file_into(EVP_MD_CTX *ctx, const char *path)
+/* Feeds the bytes of the regular file at path to ctx and gives their count.
+ * Opened with O_NONBLOCK so a FIFO in a rules folder cannot hang us; false
+ * when the file is missing, not regular, over max bytes or unreadable. */
+static bool digest_contents(EVP_MD_CTX *ctx, const char *path, uint64_t max, uint64_t *total)
 {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return false;
     struct stat sb;
-    bool ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size <= SOURCE_MAX;
-    uint64_t total = 0;
+    bool ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size <= max;
     uint8_t buf[1 << 16];
+    *total = 0;
     while (ok) {
         ssize_t got = read(fd, buf, sizeof(buf));
         if (got < 0 && errno == EINTR)
@@ -84,45 +84,36 @@ static bool hash_file_into(EVP_MD_CTX *ctx, const char *path)
             ok = got == 0;
             break;
         }
-        EVP_DigestUpdate(ctx, buf, (size_t)got);
-        total += (uint64_t)got;
-        ok = total <= (uint64_t)SOURCE_MAX;
+        *total += (uint64_t)got;
+        ok = EVP_DigestUpdate(ctx, buf, (size_t)got) == 1 && *total <= max;
     }
     close(fd);
-    if (ok) {
-        uint8_t len[8];
-        for (int i = 0; i < 8; i++)
-            len[i] = (uint8_t)(total >> (8 * i));
-        EVP_DigestUpdate(ctx, len, sizeof(len));
-    }
     return ok;
+}
+
+/* Feeds a regular file's bytes and then its length to ctx (for the key). */
+static bool hash_file_into(EVP_MD_CTX *ctx, const char *path)
+{
+    uint64_t total;
+    if (!digest_contents(ctx, path, SOURCE_MAX, &total))
+        return false;
+    uint8_t len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (uint8_t)(total >> (8 * i));
+    EVP_DigestUpdate(ctx, len, sizeof(len));
+    return true;
 }
 
 /* The plain SHA-256 of a file, as the compiler records it. */
 static bool sha256_file(const char *path, uint8_t out[VIGIL_DIGEST_LEN])
 {
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return false;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    struct stat sb;
-    bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) && fstat(fd, &sb) == 0 &&
-              S_ISREG(sb.st_mode);
-    uint8_t buf[1 << 16];
-    while (ok) {
-        ssize_t got = read(fd, buf, sizeof(buf));
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0) {
-            ok = got == 0;
-            break;
-        }
-        ok = EVP_DigestUpdate(ctx, buf, (size_t)got) == 1;
-    }
+    uint64_t total;
     unsigned int n = 0;
-    ok = ok && EVP_DigestFinal_ex(ctx, out, &n) == 1 && n == VIGIL_DIGEST_LEN;
+    bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+              digest_contents(ctx, path, UINT64_MAX, &total) &&
+              EVP_DigestFinal_ex(ctx, out, &n) == 1 && n == VIGIL_DIGEST_LEN;
     EVP_MD_CTX_free(ctx);
-    close(fd);
     return ok;
 }
 
