@@ -2,8 +2,9 @@
  * matcher.c - builds the one Vectorscan database of a program and owns the
  * matcher's life cycle. Literals go through the pure-literal API; if any
  * literal starts with a NUL byte (which Vectorscan 5.4's literal API
- * rejects), every literal is given to the regex API as \xNN escapes instead,
- * so that there is still one database and one pass over the data.
+ * rejects) or is a masked window (re.h), every form is given to the regex
+ * API instead (\xNN escapes, classes, .{n}), so that there is still one
+ * database and one pass over the data.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -17,6 +18,81 @@ static vigil_status hs_status(hs_error_t rc)
     return rc == HS_NOMEM ? VIGIL_E_NOMEM : VIGIL_E_INTERNAL;
 }
 
+typedef VEC(char) text;
+
+static bool put_hex(text *t, uint8_t b)
+{
+    static const char hex[] = "0123456789abcdef";
+    char e[4] = {'\\', 'x', hex[b >> 4], hex[b & 15]};
+    if (!vec_reserve(t, 4))
+        return false;
+    memcpy(t->items + t->len, e, 4);
+    t->len += 4;
+    return true;
+}
+
+static bool put_str(text *t, const char *s)
+{
+    size_t n = strlen(s);
+    if (!vec_reserve(t, n))
+        return false;
+    memcpy(t->items + t->len, s, n);
+    t->len += n;
+    return true;
+}
+
+/* One byte test as a regex piece: \xNN, or a class of the bytes d with
+ * (d & mask) == val. (Runs of mask 0 are written by the caller as .{n}.) */
+static bool put_test(text *t, uint8_t val, uint8_t mask)
+{
+    if (mask == 0xFF)
+        return put_hex(t, val);
+    bool ok = put_str(t, "[");
+    for (int b = 0; b < 256 && ok;) {
+        if ((b & mask) != val) {
+            b++;
+            continue;
+        }
+        int e = b;
+        while (e + 1 < 256 && ((e + 1) & mask) == val)
+            e++;
+        ok = put_hex(t, (uint8_t)b);
+        if (ok && e > b)
+            ok = put_str(t, "-") && put_hex(t, (uint8_t)e);
+        b = e + 1;
+    }
+    return ok && put_str(t, "]");
+}
+
+/* The form as a Vectorscan regex (compiled with HS_FLAG_DOTALL), appended
+ * to t with its terminating NUL. */
+static bool form_regex(const matcher *m, const mt_form *f, text *t)
+{
+    const uint8_t *v = m->lit.items + f->off;
+    const uint8_t *mk = f->masked ? v + f->len : NULL;
+    bool ok = true;
+    for (uint32_t k = 0; k < f->len && ok;) {
+        uint8_t mask = mk ? mk[k] : 0xFF;
+        if (mask == 0) {
+            uint32_t e = k;
+            while (e < f->len && mk[e] == 0)
+                e++;
+            char rep[24];
+            snprintf(rep, sizeof(rep), e - k > 1 ? ".{%u}" : ".", (unsigned)(e - k));
+            ok = put_str(t, rep);
+            k = e;
+            continue;
+        }
+        /* caseless forms test letters with mask 0xDF: \xNN under
+         * HS_FLAG_CASELESS says the same */
+        if (f->caseless && mask == 0xDF)
+            mask = 0xFF;
+        ok = put_test(t, v[k], mask);
+        k++;
+    }
+    return ok && vec_push(t, '\0');
+}
+
 static vigil_status compile_db(matcher *m, char *err, size_t errlen)
 {
     size_t n = m->forms.len;
@@ -26,48 +102,40 @@ static vigil_status compile_db(matcher *m, char *err, size_t errlen)
         return VIGIL_E_LIMIT;
     bool need_regex = false;
     for (size_t i = 0; i < n; i++)
-        need_regex |= m->lit.items[m->forms.items[i].off] == 0;
+        need_regex |= m->lit.items[m->forms.items[i].off] == 0 || m->forms.items[i].masked;
 
     vigil_status st = VIGIL_OK;
     const char **exprs = calloc(n, sizeof(*exprs));
     unsigned *flags = calloc(n, sizeof(*flags));
     unsigned *ids = calloc(n, sizeof(*ids));
     size_t *lens = calloc(n, sizeof(*lens));
-    char *esc = NULL;
-    if (!exprs || !flags || !ids || !lens) {
+    size_t *at = calloc(n, sizeof(*at));
+    text esc = {0};
+    if (!exprs || !flags || !ids || !lens || !at) {
         st = VIGIL_E_NOMEM;
         goto out;
     }
     if (need_regex) {
-        /* 4 characters per byte plus a NUL per pattern; lit.len <= 1 GiB */
-        size_t total = 4 * m->lit.len + n;
-        esc = malloc(total);
-        if (!esc) {
-            st = VIGIL_E_NOMEM;
+        for (size_t i = 0; i < n && st == VIGIL_OK; i++) {
+            at[i] = esc.len;
+            if (!form_regex(m, &m->forms.items[i], &esc))
+                st = VIGIL_E_NOMEM;
+        }
+        if (st != VIGIL_OK)
             goto out;
-        }
-        char *w = esc;
-        for (size_t i = 0; i < n; i++) {
-            const mt_form *f = &m->forms.items[i];
-            exprs[i] = w;
-            for (uint32_t k = 0; k < f->len; k++) {
-                static const char hex[] = "0123456789abcdef";
-                uint8_t b = m->lit.items[f->off + k];
-                *w++ = '\\';
-                *w++ = 'x';
-                *w++ = hex[b >> 4];
-                *w++ = hex[b & 15];
-            }
-            *w++ = '\0';
-        }
     }
     for (size_t i = 0; i < n; i++) {
         const mt_form *f = &m->forms.items[i];
-        if (!need_regex) {
+        if (need_regex) {
+            exprs[i] = esc.items + at[i];
+            flags[i] = HS_FLAG_DOTALL;
+        } else {
             exprs[i] = (const char *)m->lit.items + f->off;
             lens[i] = f->len;
+            flags[i] = 0;
         }
-        flags[i] = f->caseless ? HS_FLAG_CASELESS : 0;
+        if (f->caseless)
+            flags[i] |= HS_FLAG_CASELESS;
         ids[i] = (unsigned)i;
     }
     hs_compile_error_t *ce = NULL;
@@ -96,7 +164,8 @@ out:
     free(flags);
     free(ids);
     free(lens);
-    free(esc);
+    free(at);
+    vec_free(&esc);
     return st;
 }
 

@@ -40,8 +40,10 @@ vigil_status matcher_build(const ir_program *p, mt_warn_fn warn, void *user, mat
 void matcher_free(matcher *m);
 
 /* Serialized form (the Vectorscan database and the matcher's tables), for
- * lib/db. *bytes is malloc'ed. deserialize re-derives the verifier programs
- * from p. */
+ * lib/db. *bytes is malloc'ed. deserialize compiles nothing: each regex/hex
+ * verifier is compiled from p when a scan first needs it (thread-safe), and
+ * checked then against the stored tables (a mismatch fails that scan with
+ * VIGIL_E_CORRUPT). Tables of another atom choice give VIGIL_E_VERSION. */
 vigil_status matcher_serialize(const matcher *m, uint8_t **bytes, size_t *len);
 vigil_status matcher_deserialize(const ir_program *p, const uint8_t *bytes, size_t len,
                                  matcher **out, char *err, size_t errlen);

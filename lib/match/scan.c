@@ -26,7 +26,7 @@ struct mt_scratch {
     const matcher *m;
     hs_scratch_t *hs;
     mt_list *lists;
-    re_chain **chains; /* per string: its pending chain pieces, NULL if unchained */
+    re_chain **chains; /* per string: its pending chain pieces, made on first use */
     re_work *work;     /* the regex thread machine's buffers */
     uint32_t n;
     const uint8_t *single; /* see mt_scratch_set_single_match */
@@ -45,6 +45,7 @@ typedef struct scan_ctx {
     uint32_t cur_string; /* regex callback: which string / program / piece is verified */
     uint8_t cur_prog;
     uint32_t cur_piece;
+    const re_prog *cur_re;
 } scan_ctx;
 
 vigil_status mt_scratch_new(const matcher *m, mt_scratch **out)
@@ -63,16 +64,6 @@ vigil_status mt_scratch_new(const matcher *m, mt_scratch **out)
     if (!s->lists || !s->chains || !s->work) {
         mt_scratch_free(s);
         return VIGIL_E_NOMEM;
-    }
-    for (uint32_t i = 0; i < s->n; i++) {
-        const re_prog *rp = m->strs[i].prog[0] ? m->strs[i].prog[0] : m->strs[i].prog[1];
-        if (re_piece_count(rp) > 1) {
-            vigil_status st = re_chain_new(rp, &s->chains[i]);
-            if (st != VIGIL_OK) {
-                mt_scratch_free(s);
-                return st;
-            }
-        }
     }
     if (m->db) {
         hs_error_t rc = hs_alloc_scratch(m->db, &s->hs);
@@ -148,7 +139,7 @@ static bool string_done(const scan_ctx *c, uint32_t si)
 {
     if (c->s->lists[si].disabled)
         return true;
-    return !c->s->chains[si] && fast_done(c, si);
+    return !(c->m->strs[si].info & MT_INFO_CHAINED) && fast_done(c, si);
 }
 
 /* yara's _yr_scan_add_match_to_list: the cap is checked before the
@@ -194,12 +185,12 @@ static bool on_re_match(uint64_t start, uint32_t length, void *user)
     /* yara turns a literal regex/hex string into a text string, whose fixed
      * offset (`$a at N`) limits where it is searched. */
     if (c->s->fixed && c->s->fixed[si] != MT_NO_FIXED_OFFSET && c->s->fixed[si] != start &&
-        re_is_literal(c->m->strs[si].prog[c->cur_prog]))
+        re_is_literal(c->cur_re))
         return true;
     if ((c->m->strs[si].flags & IR_SF_FULLWORD) &&
         !mt_fullword_ok(c->data, c->len, (size_t)start, length, c->cur_prog == 1))
         return true;
-    record(c, si, start, length, 0, c->m->strs[si].prog[c->cur_prog]);
+    record(c, si, start, length, 0, c->cur_re);
     return c->st == VIGIL_OK && !string_done(c, si);
 }
 
@@ -236,15 +227,37 @@ static bool on_piece_match(uint64_t start, uint32_t length, void *user)
     }
 }
 
+/* The program, compiled on first use; NULL (with c->st set) on failure. */
+static const re_prog *get_prog(scan_ctx *c, uint32_t si, uint8_t pi)
+{
+    vigil_status st = VIGIL_OK;
+    const re_prog *prog = mt_prog(c->m, si, pi, &st);
+    if (!prog && c->st == VIGIL_OK)
+        c->st = st != VIGIL_OK ? st : VIGIL_E_CORRUPT;
+    return prog;
+}
+
 /* Verifies one piece (or the whole unchained program) at pos. */
 static void verify_re(scan_ctx *c, uint32_t si, uint8_t pi, uint32_t piece, uint32_t atom,
                       size_t pos)
 {
-    const re_prog *prog = c->m->strs[si].prog[pi];
+    const re_prog *prog = get_prog(c, si, pi);
+    if (!prog)
+        return;
     re_chain *ch = c->s->chains[si];
     c->cur_string = si;
     c->cur_prog = pi;
     c->cur_piece = piece;
+    c->cur_re = prog;
+    if (!ch && (c->m->strs[si].info & MT_INFO_CHAINED)) {
+        /* both programs of a string share its chain, made from either */
+        vigil_status st = re_chain_new(prog, &c->s->chains[si]);
+        if (st != VIGIL_OK) {
+            c->st = st;
+            return;
+        }
+        ch = c->s->chains[si];
+    }
     if (!ch) {
         re_verify(prog, c->s->work, piece, atom, c->data, c->len, pos, on_re_match, c);
         return;
@@ -265,6 +278,10 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
     uint64_t end = c->base + to;
     if (end <= c->min_end)
         return 0;
+    if (id >= c->m->forms.len) {
+        c->st = VIGIL_E_CORRUPT; /* a stored database that does not fit its tables */
+        return 1;
+    }
     const mt_form *f = &c->m->forms.items[id];
     uint32_t si = f->string;
     if (string_done(c, si))
@@ -299,9 +316,12 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
         record(c, si, start, f->len, 0, NULL);
         break;
     default: {
-        const re_atom *a = re_atom_get(ms->prog[f->prog], f->atom);
+        const re_prog *prog = get_prog(c, si, f->prog);
+        const re_atom *a = re_atom_get(prog, f->atom);
         if (a)
             verify_re(c, si, f->prog, a->piece, f->atom, (size_t)start);
+        else if (prog)
+            c->st = VIGIL_E_CORRUPT;
         break;
     }
     }
@@ -314,6 +334,8 @@ static bool atom_at(const re_atom *a, const uint8_t *d, size_t len, size_t i)
         return false;
     for (size_t k = 0; k < a->len; k++) {
         int x = d[i + k], y = a->bytes[k];
+        if (a->masked)
+            x &= a->mask[k];
         if (a->nocase) {
             x = (x >= 'A' && x <= 'Z') ? x + 32 : x;
             y = (y >= 'A' && y <= 'Z') ? y + 32 : y;
@@ -330,10 +352,17 @@ static bool atom_at(const re_atom *a, const uint8_t *d, size_t len, size_t i)
  * of going through Vectorscan. */
 static void sweep_chain(scan_ctx *c, uint32_t si)
 {
-    const mt_str *ms = &c->m->strs[si];
+    const re_prog *progs[2] = {NULL, NULL};
+    for (uint8_t pi = 0; pi < 2; pi++) {
+        if (c->m->strs[si].info & (pi ? MT_INFO_WIDE : MT_INFO_ASCII)) {
+            progs[pi] = get_prog(c, si, pi);
+            if (!progs[pi])
+                return;
+        }
+    }
     for (size_t pos = 0; pos <= c->len && c->st == VIGIL_OK && !string_done(c, si); pos++) {
         for (uint8_t pi = 0; pi < 2; pi++) {
-            const re_prog *prog = ms->prog[pi];
+            const re_prog *prog = progs[pi];
             size_t na = re_atom_count(prog);
             for (size_t k = 0; k < na; k++) {
                 const re_atom *a = re_atom_get(prog, k);
@@ -342,7 +371,7 @@ static void sweep_chain(scan_ctx *c, uint32_t si)
             }
         }
         for (uint8_t pi = 0; pi < 2 && pos < c->len; pi++) {
-            const re_prog *prog = ms->prog[pi];
+            const re_prog *prog = progs[pi];
             for (size_t piece = 0; prog && piece < re_piece_count(prog); piece++)
                 if (!re_piece_has_atoms(prog, piece))
                     verify_re(c, si, pi, (uint32_t)piece, RE_NO_ATOM, pos);
@@ -392,7 +421,7 @@ vigil_status mt_scan_chunked(const matcher *m, mt_scratch *s, const uint8_t *dat
     /* Programs without atoms: yara verifies them at every offset. */
     for (size_t k = 0; k < m->sweeps.len; k++) {
         const mt_sweep *sw = &m->sweeps.items[k];
-        if (s->chains[sw->string]) {
+        if (m->strs[sw->string].info & MT_INFO_CHAINED) {
             /* both programs of the string share one chain: sweep them together */
             if (k > 0 && m->sweeps.items[k - 1].string == sw->string)
                 continue;

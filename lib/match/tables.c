@@ -4,9 +4,11 @@
  * their exact forms in yara's order (ascii, wide, then per xor key wide and
  * ascii; or the base64 encodings), so a hit is already a whole-form match;
  * regex/hex strings become their lib/re atoms. The result depends only on the
- * program, so deserialize rebuilds it and compares it with the stored copy.
+ * program; a loaded database keeps the stored tables (serialize.c) and
+ * compiles each regex/hex verifier only when a scan first needs it (mt_prog).
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,19 +44,21 @@ const char *mt_string_name(const ir_program *p, uint32_t i)
     return p->pool.items + id;
 }
 
-/* Appends one literal and its form entry. */
-static vigil_status add_form(build_ctx *c, const uint8_t *bytes, size_t len, uint8_t kind,
-                             bool caseless, uint8_t prog, uint32_t atom)
+/* Appends one literal (and its masks, if any) and its form entry. */
+static vigil_status add_form_masked(build_ctx *c, const uint8_t *bytes, const uint8_t *mask,
+                                    size_t len, uint8_t kind, bool caseless, uint8_t prog,
+                                    uint32_t atom)
 {
     matcher *m = c->m;
     if (len == 0)
         return VIGIL_OK;
-    if (m->forms.len >= MT_MAX_FORMS || len > MT_MAX_LIT_BYTES - m->lit.len) {
+    size_t room = mask ? 2 * len : len;
+    if (m->forms.len >= MT_MAX_FORMS || room > MT_MAX_LIT_BYTES - m->lit.len) {
         mt_set_err(c->err, c->errlen, "string %s: too many patterns for the matcher",
                    mt_string_name(c->p, c->string));
         return VIGIL_E_LIMIT;
     }
-    if (!vec_reserve(&m->lit, len))
+    if (!vec_reserve(&m->lit, room))
         return VIGIL_E_NOMEM;
     mt_form f = {
         .string = c->string,
@@ -63,15 +67,27 @@ static vigil_status add_form(build_ctx *c, const uint8_t *bytes, size_t len, uin
         .kind = kind,
         .caseless = caseless,
         .prog = prog,
+        .masked = mask != NULL,
         .atom = atom,
     };
     if (!vec_push(&m->forms, f))
         return VIGIL_E_NOMEM;
+    mt_str *ms = &m->strs[c->string];
+    if (ms->form_count++ == 0)
+        ms->form_first = (uint32_t)m->forms.len - 1;
     memcpy(m->lit.items + m->lit.len, bytes, len);
-    m->lit.len += len;
+    if (mask)
+        memcpy(m->lit.items + m->lit.len + len, mask, len);
+    m->lit.len += room;
     if (len > m->max_lit)
         m->max_lit = (uint32_t)len;
     return VIGIL_OK;
+}
+
+static vigil_status add_form(build_ctx *c, const uint8_t *bytes, size_t len, uint8_t kind,
+                             bool caseless, uint8_t prog, uint32_t atom)
+{
+    return add_form_masked(c, bytes, NULL, len, kind, caseless, prog, atom);
 }
 
 static vigil_status text_forms(build_ctx *c, const uint8_t *s, uint32_t n, uint32_t flags,
@@ -153,61 +169,136 @@ out:
     return st;
 }
 
-static vigil_status re_forms(build_ctx *c, mt_str *ms, const ir_string *is)
+/* The lib/re flags of program pi (0 ascii, 1 wide) of a regex/hex string. */
+static unsigned prog_flags(const ir_string *is, uint8_t pi)
 {
-    const char *src = ir_str(c->p, is->src);
     bool ascii = (is->flags & IR_SF_ASCII) || !(is->flags & IR_SF_WIDE);
     bool wide = is->flags & IR_SF_WIDE;
-    unsigned base = 0;
+    unsigned fl = pi ? RE_F_WIDE : 0;
     if (is->flags & (IR_SF_NOCASE | IR_SF_REGEX_NOCASE))
-        base |= RE_F_NOCASE;
+        fl |= RE_F_NOCASE;
     if ((is->flags & IR_SF_DOTALL) || is->kind == IR_PAT_HEX)
-        base |= RE_F_DOTALL; /* yara handles hex strings as dot-all regexps */
-    for (uint8_t pi = 0; pi < 2; pi++) {
-        if (pi == 0 ? !ascii : !wide)
+        fl |= RE_F_DOTALL; /* yara handles hex strings as dot-all regexps */
+    /* a string with one program may be found through its own literal runs */
+    if (!(ascii && wide))
+        fl |= RE_F_ANCHOR;
+    return fl;
+}
+
+static vigil_status compile_prog(const ir_program *p, uint32_t si, uint8_t pi, re_prog **out,
+                                 char *err, size_t errlen)
+{
+    const ir_string *is = &p->strings.items[si];
+    const char *src = p->pool.items + is->src;
+    unsigned fl = prog_flags(is, pi);
+    re_error rerr;
+    memset(&rerr, 0, sizeof(rerr));
+    vigil_status st = is->kind == IR_PAT_HEX ? re_compile_hex(src, is->src_len, fl, out, &rerr)
+                                             : re_compile_regex(src, is->src_len, fl, out, &rerr);
+    if (st == VIGIL_E_SYNTAX)
+        mt_set_err(err, errlen, "string %s (line %u): %s", mt_string_name(p, si), is->line,
+                   rerr.message);
+    return st;
+}
+
+/* The stored forms of program pi are exactly its atoms, in order (or none
+ * when it is swept): tables from a build that chose other atoms must not
+ * steer verification. */
+static bool forms_agree(const matcher *m, const mt_str *ms, uint8_t pi, const re_prog *prog)
+{
+    size_t na = re_atom_count(prog), k = 0;
+    bool swept = na == 0;
+    for (size_t i = 0; i < re_piece_count(prog); i++)
+        swept = swept || !re_piece_has_atoms(prog, i);
+    for (uint32_t i = 0; i < ms->form_count; i++) {
+        const mt_form *f = &m->forms.items[ms->form_first + i];
+        if (f->kind != MT_FORM_ATOM || f->prog != pi)
             continue;
-        unsigned fl = base | (pi ? RE_F_WIDE : 0);
-        re_error rerr;
-        memset(&rerr, 0, sizeof(rerr));
-        vigil_status st = is->kind == IR_PAT_HEX
-                              ? re_compile_hex(src, is->src_len, fl, &ms->prog[pi], &rerr)
-                              : re_compile_regex(src, is->src_len, fl, &ms->prog[pi], &rerr);
-        if (st != VIGIL_OK) {
-            if (st == VIGIL_E_SYNTAX)
-                mt_set_err(c->err, c->errlen, "string %s (line %u): %s",
-                           mt_string_name(c->p, c->string), is->line, rerr.message);
+        const re_atom *a = re_atom_get(prog, k);
+        if (swept || !a || f->atom != k || f->len != a->len || f->caseless != a->nocase ||
+            f->masked != a->masked || memcmp(m->lit.items + f->off, a->bytes, a->len) != 0 ||
+            (a->masked && memcmp(m->lit.items + f->off + f->len, a->mask, a->len) != 0))
+            return false;
+        k++;
+    }
+    return k == (swept ? 0 : na);
+}
+
+const re_prog *mt_prog(const matcher *m, uint32_t si, uint8_t pi, vigil_status *st)
+{
+    mt_str *ms = &m->strs[si];
+    re_prog *have = atomic_load_explicit(&ms->prog[pi], memory_order_acquire);
+    if (have || !(ms->info & (pi ? MT_INFO_WIDE : MT_INFO_ASCII)))
+        return have;
+    re_prog *mine = NULL;
+    vigil_status rc = compile_prog(m->p, si, pi, &mine, NULL, 0);
+    if (rc != VIGIL_OK) {
+        /* the rules compiled when the matcher was built: only memory can fail */
+        *st = rc == VIGIL_E_NOMEM ? rc : VIGIL_E_CORRUPT;
+        return NULL;
+    }
+    /* what the stored tables say of the program must hold */
+    if ((re_piece_count(mine) > 1) != ((ms->info & MT_INFO_CHAINED) != 0) ||
+        !forms_agree(m, ms, pi, mine)) {
+        re_free(mine);
+        *st = VIGIL_E_CORRUPT;
+        return NULL;
+    }
+    /* another thread may have been faster: keep its program */
+    if (!atomic_compare_exchange_strong_explicit(&ms->prog[pi], &have, mine, memory_order_acq_rel,
+                                                 memory_order_acquire)) {
+        re_free(mine);
+        return have;
+    }
+    return mine;
+}
+
+static vigil_status re_forms(build_ctx *c, mt_str *ms, const ir_string *is)
+{
+    bool ascii = (is->flags & IR_SF_ASCII) || !(is->flags & IR_SF_WIDE);
+    for (uint8_t pi = 0; pi < 2; pi++) {
+        if (!(ms->info & (pi ? MT_INFO_WIDE : MT_INFO_ASCII)))
+            continue;
+        re_prog *prog = NULL;
+        vigil_status st = compile_prog(c->p, c->string, pi, &prog, c->err, c->errlen);
+        if (st != VIGIL_OK)
             return st;
-        }
-        size_t na = re_atom_count(ms->prog[pi]);
+        atomic_store_explicit(&ms->prog[pi], prog, memory_order_relaxed);
+        if (re_piece_count(prog) > 1)
+            ms->info |= MT_INFO_CHAINED;
+        size_t na = re_atom_count(prog);
         bool all_pieces = true; /* a chain with an atom-less piece is swept whole */
-        for (size_t k = 0; k < re_piece_count(ms->prog[pi]); k++)
-            all_pieces = all_pieces && re_piece_has_atoms(ms->prog[pi], k);
+        for (size_t k = 0; k < re_piece_count(prog); k++)
+            all_pieces = all_pieces && re_piece_has_atoms(prog, k);
+        /* diagnostics follow yara's atoms, whatever the matcher looks for */
+        size_t yna;
+        bool yweak, yall;
+        re_yara_atoms(prog, &yna, &yweak, &yall);
+        bool warn_here = c->warn && pi == (ascii ? 0 : 1);
+        if (warn_here && (yna == 0 || !yall))
+            c->warn(c->string, "string has no atom and slows down scanning", c->user);
+        else if (warn_here && yweak)
+            c->warn(c->string, "string may slow down scanning (one-byte atom)", c->user);
         if (na == 0 || !all_pieces) {
             mt_sweep sw = {c->string, pi};
             if (!vec_push(&c->m->sweeps, sw))
                 return VIGIL_E_NOMEM;
-            if (c->warn && pi == (ascii ? 0 : 1))
-                c->warn(c->string, "string has no atom and slows down scanning", c->user);
             continue;
         }
-        bool weak = false;
         for (size_t a = 0; a < na; a++) {
-            const re_atom *at = re_atom_get(ms->prog[pi], a);
+            const re_atom *at = re_atom_get(prog, a);
             if (!at || at->len == 0 || at->len > RE_ATOM_MAX)
                 return VIGIL_E_INTERNAL;
-            weak |= at->len < 2;
-            st = add_form(c, at->bytes, at->len, MT_FORM_ATOM, at->nocase, pi, (uint32_t)a);
+            st = add_form_masked(c, at->bytes, at->masked ? at->mask : NULL, at->len,
+                                 MT_FORM_ATOM, at->nocase, pi, (uint32_t)a);
             if (st != VIGIL_OK)
                 return st;
         }
-        if (weak && c->warn && pi == (ascii ? 0 : 1))
-            c->warn(c->string, "string may slow down scanning (one-byte atom)", c->user);
     }
     return VIGIL_OK;
 }
 
-vigil_status mt_tables_build(const ir_program *p, mt_warn_fn warn, void *user, matcher *m,
-                             char *err, size_t errlen)
+vigil_status mt_strings_init(const ir_program *p, matcher *m, char *err, size_t errlen)
 {
     if (p->strings.len > UINT32_MAX - 1)
         return VIGIL_E_LIMIT;
@@ -216,11 +307,11 @@ vigil_status mt_tables_build(const ir_program *p, mt_warn_fn warn, void *user, m
     m->strs = calloc(m->nstrings ? m->nstrings : 1, sizeof(*m->strs));
     if (!m->strs)
         return VIGIL_E_NOMEM;
-    build_ctx c = {.p = p, .m = m, .warn = warn, .user = user, .err = err, .errlen = errlen};
     for (uint32_t i = 0; i < m->nstrings; i++) {
         const ir_string *is = &p->strings.items[i];
         mt_str *ms = &m->strs[i];
-        c.string = i;
+        atomic_init(&ms->prog[0], NULL);
+        atomic_init(&ms->prog[1], NULL);
         ms->kind = is->kind;
         ms->flags = is->flags;
         if (is->src == IR_NONE || is->src >= p->pool.len || is->src_len > p->pool.len - is->src) {
@@ -228,57 +319,72 @@ vigil_status mt_tables_build(const ir_program *p, mt_warn_fn warn, void *user, m
                        mt_string_name(p, i));
             return VIGIL_E_CORRUPT;
         }
-        vigil_status st;
-        if (is->kind == IR_PAT_TEXT) {
-            const uint8_t *s = (const uint8_t *)p->pool.items + is->src;
-            if (is->src_len == 0) {
-                mt_set_err(err, errlen, "string %s (line %u): empty string", mt_string_name(p, i),
-                           is->line);
-                return VIGIL_E_SYNTAX;
-            }
-            ms->text = s;
-            ms->text_len = is->src_len;
-            /* yara: an atom is at most 4 bytes; a literal whose longest form
-             * fits is never compared again after its atom is found. */
-            ms->fits = ((is->flags & IR_SF_WIDE) ? 2 * (uint64_t)is->src_len : is->src_len) <= 4;
-            if (is->flags & (IR_SF_BASE64 | IR_SF_BASE64WIDE)) {
-                const uint8_t *alpha = mt_base64_std;
-                if (is->alphabet != IR_NONE) {
-                    if (is->alphabet >= p->pool.len || p->pool.len - is->alphabet < 64) {
-                        mt_set_err(err, errlen, "string %s: base64 alphabet outside the pool",
-                                   mt_string_name(p, i));
-                        return VIGIL_E_CORRUPT;
-                    }
-                    alpha = (const uint8_t *)p->pool.items + is->alphabet;
-                }
-                st = base64_forms(&c, s, is->src_len, is->flags, alpha);
-            } else {
-                uint8_t lo = is->xor_min, hi = is->xor_max;
-                if (lo > hi) {
-                    mt_set_err(err, errlen, "string %s: bad xor range", mt_string_name(p, i));
-                    return VIGIL_E_SYNTAX;
-                }
-                st = text_forms(&c, s, is->src_len, is->flags, lo, hi);
-            }
-        } else if (is->kind == IR_PAT_HEX || is->kind == IR_PAT_REGEX) {
-            st = re_forms(&c, ms, is);
-        } else {
+        if (is->kind == IR_PAT_HEX || is->kind == IR_PAT_REGEX) {
+            bool ascii = (is->flags & IR_SF_ASCII) || !(is->flags & IR_SF_WIDE);
+            ms->info = (uint8_t)((ascii ? MT_INFO_ASCII : 0) |
+                                 ((is->flags & IR_SF_WIDE) ? MT_INFO_WIDE : 0));
+            continue;
+        }
+        if (is->kind != IR_PAT_TEXT) {
             mt_set_err(err, errlen, "string %s: unknown pattern kind %u", mt_string_name(p, i),
                        is->kind);
             return VIGIL_E_CORRUPT;
         }
-        if (st != VIGIL_OK)
-            return st;
+        if (is->src_len == 0) {
+            mt_set_err(err, errlen, "string %s (line %u): empty string", mt_string_name(p, i),
+                       is->line);
+            return VIGIL_E_SYNTAX;
+        }
+        ms->text = (const uint8_t *)p->pool.items + is->src;
+        ms->text_len = is->src_len;
+        /* yara: an atom is at most 4 bytes; a literal whose longest form
+         * fits is never compared again after its atom is found. */
+        ms->fits = ((is->flags & IR_SF_WIDE) ? 2 * (uint64_t)is->src_len : is->src_len) <= 4;
+        if ((is->flags & (IR_SF_BASE64 | IR_SF_BASE64WIDE)) && is->alphabet != IR_NONE &&
+            (is->alphabet >= p->pool.len || p->pool.len - is->alphabet < 64)) {
+            mt_set_err(err, errlen, "string %s: base64 alphabet outside the pool",
+                       mt_string_name(p, i));
+            return VIGIL_E_CORRUPT;
+        }
+        if (!(is->flags & (IR_SF_BASE64 | IR_SF_BASE64WIDE)) && is->xor_min > is->xor_max) {
+            mt_set_err(err, errlen, "string %s: bad xor range", mt_string_name(p, i));
+            return VIGIL_E_SYNTAX;
+        }
     }
     return VIGIL_OK;
+}
+
+vigil_status mt_tables_build(const ir_program *p, mt_warn_fn warn, void *user, matcher *m,
+                             char *err, size_t errlen)
+{
+    vigil_status st = mt_strings_init(p, m, err, errlen);
+    if (st != VIGIL_OK)
+        return st;
+    build_ctx c = {.p = p, .m = m, .warn = warn, .user = user, .err = err, .errlen = errlen};
+    for (uint32_t i = 0; i < m->nstrings && st == VIGIL_OK; i++) {
+        const ir_string *is = &p->strings.items[i];
+        mt_str *ms = &m->strs[i];
+        c.string = i;
+        if (is->kind != IR_PAT_TEXT) {
+            st = re_forms(&c, ms, is);
+        } else if (is->flags & (IR_SF_BASE64 | IR_SF_BASE64WIDE)) {
+            const uint8_t *alpha = is->alphabet == IR_NONE
+                                       ? mt_base64_std
+                                       : (const uint8_t *)p->pool.items + is->alphabet;
+            st = base64_forms(&c, ms->text, ms->text_len, is->flags, alpha);
+        } else {
+            st = text_forms(&c, ms->text, ms->text_len, is->flags, is->xor_min, is->xor_max);
+        }
+    }
+    return st;
 }
 
 void mt_tables_free(matcher *m)
 {
     if (m->strs) {
         for (uint32_t i = 0; i < m->nstrings; i++) {
-            re_free(m->strs[i].prog[0]);
-            re_free(m->strs[i].prog[1]);
+            re_free(atomic_load_explicit(&m->strs[i].prog[0], memory_order_relaxed));
+            re_free(atomic_load_explicit(&m->strs[i].prog[1], memory_order_relaxed));
         }
     }
     free(m->strs);
@@ -289,36 +395,4 @@ void mt_tables_free(matcher *m)
     if (m->db)
         hs_free_database(m->db);
     m->db = NULL;
-}
-
-static bool put_u32(mt_bytes *out, uint32_t v)
-{
-    if (!vec_reserve(out, 4))
-        return false;
-    for (int i = 0; i < 4; i++)
-        out->items[out->len++] = (uint8_t)(v >> (8 * i));
-    return true;
-}
-
-bool mt_tables_encode(const matcher *m, mt_bytes *out)
-{
-    bool ok = put_u32(out, m->nstrings) && put_u32(out, (uint32_t)m->forms.len) &&
-              put_u32(out, (uint32_t)m->lit.len) && put_u32(out, (uint32_t)m->sweeps.len) &&
-              put_u32(out, m->max_lit);
-    for (size_t i = 0; ok && i < m->forms.len; i++) {
-        const mt_form *f = &m->forms.items[i];
-        uint32_t packed = (uint32_t)f->kind | (uint32_t)f->caseless << 8 | (uint32_t)f->prog << 16;
-        ok = put_u32(out, f->string) && put_u32(out, f->off) && put_u32(out, f->len) &&
-             put_u32(out, packed) && put_u32(out, f->atom);
-    }
-    for (size_t i = 0; ok && i < m->sweeps.len; i++)
-        ok = put_u32(out, m->sweeps.items[i].string) && put_u32(out, m->sweeps.items[i].prog);
-    if (ok && m->lit.len) {
-        ok = vec_reserve(out, m->lit.len);
-        if (ok) {
-            memcpy(out->items + out->len, m->lit.items, m->lit.len);
-            out->len += m->lit.len;
-        }
-    }
-    return ok;
 }

@@ -3,7 +3,11 @@
  * or more chained pieces (yara splits at jumps over 200 bytes), expose every
  * piece's atoms, and verify an atom occurrence the way yara's scanner does:
  * forward from the atom for the length, backward (exhaustively) for starts.
- * Joining the pieces of a chain is re_chain.c's job, at scan time.
+ * Where the atom sits in a fixed-width stretch (re_fixed.c), those bytes are
+ * tested first, and a piece that is one such stretch needs nothing else;
+ * with RE_F_ANCHOR the matcher may look for the stretch's best literal run
+ * or masked window instead of yara's atom. Joining the pieces of a chain is
+ * re_chain.c's job, at scan time.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +21,21 @@ typedef struct re_part {
     rx_yatom *yatoms;
     size_t nyatoms;
     size_t atom_base;          /* index of its first atom in re_prog.atoms */
+    size_t matoms;             /* how many of those atoms are its own */
     uint32_t gap_min, gap_max; /* distance from the previous part's end */
     bool nolimit;              /* yara's fast hex path has no 4096-byte cap */
+    rx_fixed fx;               /* its fixed segments (re_fixed.c) */
 } re_part;
+
+/* How the matcher's atom i maps onto the verifier: the verification point
+ * is delta bytes after the atom's first byte; there, yatom (an index into
+ * the part's yara atoms) is verified, or with EXACT the part's only segment
+ * starts (the anchor of an exact part is not one of yara's atoms). */
+#define EXACT UINT32_MAX
+typedef struct re_atom_ext {
+    uint32_t yatom;
+    int32_t delta;
+} re_atom_ext;
 
 struct re_prog {
     unsigned flags;
@@ -30,8 +46,12 @@ struct re_prog {
     rx_code whole; /* for re_search when the pattern was chained */
     bool has_whole;
     re_atom *atoms;
+    re_atom_ext *ext;
     size_t natoms;
     uint32_t minlen, maxlen;
+    size_t yara_natoms;   /* yara's own atoms, for its slow-string warnings */
+    bool yara_weak;       /* one of them is a single byte */
+    bool yara_all_pieces; /* every piece has one */
 };
 
 static unsigned xflags(const re_prog *p)
@@ -59,7 +79,7 @@ static uint32_t sat_mul(uint32_t a, uint32_t b)
 }
 
 /* Length bounds of a subtree, iterative depth is bounded by the parser. */
-static void bounds(const rx_ast *a, int32_t n, uint32_t *mn, uint32_t *mx, int depth)
+void rx_bounds(const rx_ast *a, int32_t n, uint32_t *mn, uint32_t *mx, int depth)
 {
     const rx_node *nd = &a->nodes.items[n];
     uint32_t cmn = 0, cmx = 0;
@@ -75,27 +95,27 @@ static void bounds(const rx_ast *a, int32_t n, uint32_t *mn, uint32_t *mx, int d
         break;
     case RX_CONCAT:
         for (int32_t c = nd->first; c >= 0; c = a->nodes.items[c].next) {
-            bounds(a, c, &cmn, &cmx, depth + 1);
+            rx_bounds(a, c, &cmn, &cmx, depth + 1);
             *mn = sat_add(*mn, cmn);
             *mx = sat_add(*mx, cmx);
         }
         break;
     case RX_ALT: {
         uint32_t rmn, rmx;
-        bounds(a, nd->first, &cmn, &cmx, depth + 1);
-        bounds(a, nd->last, &rmn, &rmx, depth + 1);
+        rx_bounds(a, nd->first, &cmn, &cmx, depth + 1);
+        rx_bounds(a, nd->last, &rmn, &rmx, depth + 1);
         *mn = cmn < rmn ? cmn : rmn;
         *mx = cmx > rmx ? cmx : rmx;
         break;
     }
     case RX_STAR:
     case RX_PLUS:
-        bounds(a, nd->first, &cmn, &cmx, depth + 1);
+        rx_bounds(a, nd->first, &cmn, &cmx, depth + 1);
         *mn = nd->kind == RX_PLUS ? cmn : 0;
         *mx = cmx ? UINT32_MAX : 0;
         break;
     case RX_RANGE:
-        bounds(a, nd->first, &cmn, &cmx, depth + 1);
+        rx_bounds(a, nd->first, &cmn, &cmx, depth + 1);
         *mn = sat_mul(cmn, (uint32_t)nd->start);
         *mx = nd->end >= RX_MAX_RANGE && cmx ? UINT32_MAX : sat_mul(cmx, (uint32_t)nd->end);
         break;
@@ -145,12 +165,14 @@ void re_free(re_prog *p)
         return;
     for (size_t i = 0; i < p->nparts; i++) {
         rx_code_free(&p->parts[i].code);
+        rx_fixed_free(&p->parts[i].fx);
         free(p->parts[i].yatoms);
     }
     free(p->parts);
     if (p->has_whole)
         rx_code_free(&p->whole);
     free(p->atoms);
+    free(p->ext);
     free(p);
 }
 
@@ -188,21 +210,94 @@ static size_t split_chain(rx_ast *a, int32_t *roots, uint32_t *gmin, uint32_t *g
     return n;
 }
 
+/* An exact part (or one whose atoms all start at one node of a fixed
+ * segment) may be found through the best literal run of its segment instead
+ * of yara's atom: every match holds that run at a fixed distance from the
+ * verification point. Only for unchained programs the matcher allows it for
+ * (RE_F_ANCHOR): the hits then come in the order of the run's end, which for
+ * one program keeps yara's order of verification points. */
+#define ANCHOR_GOOD 32 /* four uncommon literal bytes */
+
+static bool choose_anchor(const re_prog *p, const re_part *pt, re_atom *o, re_atom_ext *x)
+{
+    if (!(p->flags & RE_F_ANCHOR) || p->nparts != 1)
+        return false;
+    const rx_seg *sg;
+    uint32_t yoff = 0, ylen = 0;
+    if (pt->fx.exact) {
+        sg = &pt->fx.segs[0];
+    } else {
+        if (pt->nyatoms == 0 || pt->yatoms[0].seg < 0)
+            return false;
+        for (size_t j = 0; j < pt->nyatoms; j++) {
+            if (pt->yatoms[j].node != pt->yatoms[0].node)
+                return false;
+            if (pt->yatoms[j].len > ylen)
+                ylen = pt->yatoms[j].len;
+        }
+        if (p->flags & RE_F_WIDE)
+            ylen *= 2;
+        sg = &pt->fx.segs[pt->yatoms[0].seg];
+        yoff = pt->yatoms[0].segoff;
+    }
+    bool nocase = (p->flags & RE_F_NOCASE) != 0;
+    uint32_t off, len, woff, wlen;
+    int score, wscore;
+    if (!rx_seg_anchor(sg, nocase, &off, &len, &score))
+        return false;
+    /* A short literal run (x86 code: two opcode bytes between ??s) is
+     * everywhere; a window with wildcards lets Vectorscan confirm more bytes
+     * before calling back. */
+    bool weak = score < ANCHOR_GOOD || len <= RX_YR_ATOM; /* 85 C0 0F 84: test eax; jz */
+    bool win = weak && rx_seg_window(sg, nocase, &woff, &wlen, &wscore) &&
+               wscore > score + ANCHOR_GOOD / 4;
+    if (win) {
+        off = woff;
+        len = wlen;
+    } else if (!pt->fx.exact && len <= ylen) {
+        return false; /* yara's atom is as good; keep its hits */
+    }
+    memset(o, 0, sizeof(*o));
+    memcpy(o->bytes, sg->val + off, len);
+    o->len = (uint8_t)len;
+    o->nocase = nocase;
+    if (win) {
+        memcpy(o->mask, sg->mask + off, len);
+        o->masked = true;
+    }
+    x->yatom = pt->fx.exact ? EXACT : 0;
+    x->delta = pt->fx.exact ? -(int32_t)off : (int32_t)yoff - (int32_t)off;
+    return true;
+}
+
 /* The matcher's atoms: every piece's, piece by piece, widened for wide. */
 static vigil_status build_atoms(re_prog *p)
 {
     size_t total = 0;
-    for (size_t k = 0; k < p->nparts; k++)
+    p->yara_all_pieces = true;
+    for (size_t k = 0; k < p->nparts; k++) {
         total += p->parts[k].nyatoms;
-    if (total == 0)
-        return VIGIL_OK;
+        p->yara_all_pieces = p->yara_all_pieces && p->parts[k].nyatoms > 0;
+        for (size_t j = 0; j < p->parts[k].nyatoms; j++)
+            p->yara_weak = p->yara_weak ||
+                           ((p->flags & RE_F_WIDE) ? 2 : 1) * p->parts[k].yatoms[j].len < 2;
+    }
+    p->yara_natoms = total;
+    total += p->nparts; /* room for one anchor per part */
     p->atoms = calloc(total, sizeof(re_atom));
-    if (!p->atoms)
+    p->ext = calloc(total, sizeof(re_atom_ext));
+    if (!p->atoms || !p->ext)
         return VIGIL_E_NOMEM;
     size_t i = 0;
     for (size_t k = 0; k < p->nparts; k++) {
         re_part *pt = &p->parts[k];
         pt->atom_base = i;
+        if (choose_anchor(p, pt, &p->atoms[i], &p->ext[i])) {
+            p->atoms[i++].piece = (uint16_t)k;
+            pt->matoms = 1;
+            continue;
+        }
+        pt->matoms = pt->nyatoms;
         for (size_t j = 0; j < pt->nyatoms; j++, i++) {
             re_atom *o = &p->atoms[i];
             const rx_yatom *y = &pt->yatoms[j];
@@ -217,10 +312,51 @@ static vigil_status build_atoms(re_prog *p)
             o->len = (uint8_t)((p->flags & RE_F_WIDE) ? 2 * y->len : y->len);
             o->nocase = (p->flags & RE_F_NOCASE) != 0;
             o->piece = (uint16_t)k;
+            p->ext[i].yatom = (uint32_t)j;
+            p->ext[i].delta = 0;
         }
     }
-    p->natoms = total;
+    p->natoms = i;
     return VIGIL_OK;
+}
+
+/* Fills every part's fixed segments and places its atoms in them. */
+static vigil_status fix_parts(re_prog *p, const rx_ast *ast, const int32_t *roots)
+{
+    size_t nn = ast->nodes.len;
+    int32_t *nseg = malloc((nn ? nn : 1) * sizeof(*nseg));
+    uint32_t *noff = calloc(nn ? nn : 1, sizeof(*noff));
+    vigil_status st = VIGIL_OK;
+    if (!nseg || !noff) {
+        st = VIGIL_E_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < nn; i++)
+        nseg[i] = -1;
+    for (size_t k = 0; k < p->nparts && st == VIGIL_OK; k++) {
+        re_part *pt = &p->parts[k];
+        if (p->flags & RE_F_NOFIXED) {
+            for (size_t j = 0; j < pt->nyatoms; j++)
+                pt->yatoms[j].seg = -1;
+            continue;
+        }
+        st = rx_fixed_build(ast, roots[k], p->flags, p->hex, pt->nolimit, &pt->fx, nseg, noff);
+        for (size_t j = 0; st == VIGIL_OK && j < pt->nyatoms; j++) {
+            rx_yatom *y = &pt->yatoms[j];
+            y->seg = -1;
+            if (y->node >= 0 && (size_t)y->node < nn && nseg[y->node] >= 0) {
+                y->seg = nseg[y->node];
+                y->segoff = noff[y->node];
+            }
+            /* an exact part must know where each atom sits in it */
+            if (pt->fx.exact && y->seg != 0)
+                pt->fx.exact = false;
+        }
+    }
+out:
+    free(nseg);
+    free(noff);
+    return st;
 }
 
 static vigil_status compile(const char *src, size_t len, unsigned flags, bool hex, re_prog **out,
@@ -250,7 +386,7 @@ static vigil_status compile(const char *src, size_t len, unsigned flags, bool he
     p->greedy = ast.greedy;
     p->mixed_greed = ast.greedy && ast.ungreedy;
     p->literal = is_literal(&ast);
-    bounds(&ast, ast.root, &p->minlen, &p->maxlen, 0);
+    rx_bounds(&ast, ast.root, &p->minlen, &p->maxlen, 0);
     if (flags & RE_F_WIDE) {
         p->minlen = sat_mul(p->minlen, 2);
         p->maxlen = sat_mul(p->maxlen, 2);
@@ -285,7 +421,9 @@ static vigil_status compile(const char *src, size_t len, unsigned flags, bool he
         if (st != VIGIL_OK)
             goto out;
     }
-    st = build_atoms(p);
+    st = fix_parts(p, &ast, roots);
+    if (st == VIGIL_OK)
+        st = build_atoms(p);
 out:
     rx_ast_free(&ast);
     if (st != VIGIL_OK) {
@@ -332,6 +470,13 @@ bool re_prefer_for(const re_prog *p, uint32_t old_len, uint32_t new_len)
     return p && p->greedy && p->nparts == 1;
 }
 
+void re_yara_atoms(const re_prog *p, size_t *count, bool *weak, bool *all_pieces)
+{
+    *count = p ? p->yara_natoms : 0;
+    *weak = p && p->yara_weak;
+    *all_pieces = p && p->yara_all_pieces;
+}
+
 bool re_mixes_greedy(const re_prog *p)
 {
     return p && p->mixed_greed;
@@ -363,7 +508,7 @@ size_t re_piece_count(const re_prog *p)
 
 bool re_piece_has_atoms(const re_prog *p, size_t piece)
 {
-    return p && piece < p->nparts && p->parts[piece].nyatoms > 0;
+    return p && piece < p->nparts && p->parts[piece].matoms > 0;
 }
 
 void re_piece_gap(const re_prog *p, size_t piece, uint32_t *gap_min, uint32_t *gap_max)
@@ -421,9 +566,32 @@ void re_verify(const re_prog *p, re_work *w, uint32_t piece, uint32_t atom, cons
     if (atom != RE_NO_ATOM) {
         if (atom >= p->natoms || p->atoms[atom].piece != piece)
             return;
-        size_t j = atom - pt->atom_base;
-        fwd = pt->yatoms[j].fwd;
-        bwd = pt->yatoms[j].bwd;
+        const re_atom_ext *x = &p->ext[atom];
+        /* the verification point; outside the data no match can hold it */
+        if (x->delta < 0 ? atom_start < (size_t)-(int64_t)x->delta
+                         : (size_t)x->delta > len - atom_start)
+            return;
+        atom_start = (size_t)((int64_t)atom_start + x->delta);
+        if (x->yatom != EXACT) {
+            const rx_yatom *y = &pt->yatoms[x->yatom];
+            if (y->seg >= 0) {
+                /* the atom's segment must be there around it */
+                if (atom_start < y->segoff ||
+                    !rx_seg_match(&pt->fx.segs[y->seg], data, len, atom_start - y->segoff))
+                    return;
+                if (pt->fx.exact) {
+                    (void)fn(atom_start - y->segoff, pt->fx.segs[0].len, user);
+                    return;
+                }
+            }
+            fwd = y->fwd;
+            bwd = y->bwd;
+        }
+    }
+    if (pt->fx.exact && (atom == RE_NO_ATOM || p->ext[atom].yatom == EXACT)) {
+        if (rx_seg_match(&pt->fx.segs[0], data, len, atom_start))
+            (void)fn(atom_start, pt->fx.segs[0].len, user);
+        return;
     }
     unsigned xf = xflags(p) | (pt->nolimit ? X_NOLIMIT : 0);
     int fm = -1;

@@ -33,6 +33,14 @@ enum {
     RE_F_DOTALL = 1u << 1, /* /s: '.' matches '\n' */
     RE_F_WIDE = 1u << 2,   /* match the UTF-16LE ("wide") form: each byte b of the
                             * pattern's literal text matches b 00 */
+    RE_F_ANCHOR = 1u << 3, /* atoms may be the longest literal run of a fixed
+                            * segment instead of yara's (re_atom_get); for a
+                            * caller whose string has no other program: the
+                            * matches are the same, and hits of one program
+                            * still come in yara's order of verification */
+    RE_F_NOFIXED = 1u << 4, /* verify with the thread machine only, without the
+                             * fixed-segment shortcuts: the reference the
+                             * tests hold those shortcuts to */
 };
 
 typedef struct re_error {
@@ -59,14 +67,26 @@ void re_free(re_prog *p);
  * atom = RE_NO_ATOM at every offset. */
 #define RE_ATOM_MAX 32
 #define RE_NO_ATOM UINT32_MAX
+/* Changes whenever the atoms chosen for a pattern change: the matcher's
+ * stored tables name atoms by index, so tables written by another choice
+ * must be refused (VIGIL_E_VERSION), never used. */
+#define RE_ATOMS_VERSION 2u
 typedef struct re_atom {
     uint8_t bytes[RE_ATOM_MAX];
+    uint8_t mask[RE_ATOM_MAX]; /* with `masked`: byte k matches d when
+                                * (d & mask[k]) == bytes[k] (0 = any byte) */
     uint8_t len;
     bool nocase;
+    bool masked; /* only RE_F_ANCHOR atoms are masked; never at their ends */
     uint16_t piece; /* the chain piece the atom belongs to (0 when unchained) */
 } re_atom;
 size_t re_atom_count(const re_prog *p);
 const re_atom *re_atom_get(const re_prog *p, size_t i);
+
+/* yara's own atoms, whatever RE_F_ANCHOR made of the matcher's: how many
+ * (0: yara verifies at every offset), whether one is a single byte, and
+ * whether every chain piece has one (for yara's slow-string warnings). */
+void re_yara_atoms(const re_prog *p, size_t *count, bool *weak, bool *all_pieces);
 
 /* Chain pieces: 1 for an unchained program. A piece without atoms must be
  * verified at every offset (re_verify with RE_NO_ATOM). gap: the distance

@@ -280,6 +280,8 @@ static bool choose(tree *tr, int32_t n, atom_list *out, int *q, int depth)
             const rx_node *nd = &tr->ast->nodes.items[t->nodes[shift]];
             a.fwd = nd->fwd;
             a.bwd = nd->bwd;
+            a.node = t->nodes[shift];
+            a.seg = -1;
             if (!vec_push(out, a))
                 return false;
             *q = quality(&a);

@@ -28,6 +28,9 @@
 #define RX_MAX_NODES 100000
 #define RX_YR_ATOM 4            /* yara's YR_MAX_ATOM_LENGTH */
 #define RX_MAX_ATOMS 4096       /* after wildcard expansion; beyond, verify everywhere */
+#define RX_WINDOW_MAX 16        /* masked prefilter windows: longer ones cost Vectorscan
+                                 * compile time (0.2 s more on 1,500 hex strings) for
+                                 * no measurable scan speed */
 
 typedef enum rx_kind {
     RX_LIT, RX_MASKED, RX_ANY, RX_CLASS, RX_WORD, RX_NWORD, RX_SPACE, RX_NSPACE,
@@ -89,6 +92,45 @@ void rx_ast_free(rx_ast *ast);
 int32_t rx_new_node(rx_ast *ast, rx_kind kind);
 void rx_append(rx_ast *ast, int32_t parent, int32_t child);
 
+/* Length bounds of a subtree in characters (max UINT32_MAX when unbounded). */
+void rx_bounds(const rx_ast *a, int32_t n, uint32_t *mn, uint32_t *mx, int depth);
+
+/* A fixed segment (re_fixed.c): a run of a piece's top-level nodes of fixed
+ * width, as one byte test per data byte ((d & mask) == val), widened for
+ * wide programs. Every match of the piece holds the whole segment at a fixed
+ * distance from any node inside it, so the test is a necessary condition
+ * wherever an atom of that segment was found; for an `exact` piece (one
+ * segment whose tests are exactly the piece) it is the whole verification. */
+typedef struct rx_seg {
+    uint8_t *val, *mask;
+    uint32_t len;
+} rx_seg;
+
+typedef struct rx_fixed {
+    rx_seg *segs;
+    size_t nsegs;
+    bool exact; /* segs[0] is the whole piece, test for test */
+} rx_fixed;
+
+/* Splits the piece rooted at `root` into segments; node_seg/node_off (one
+ * slot per tree node, filled with -1/0 by the caller) receive, for each
+ * top-level node, its segment and byte offset. flags are RE_F_*. */
+vigil_status rx_fixed_build(const rx_ast *ast, int32_t root, unsigned flags, bool hex,
+                            bool nolimit, rx_fixed *fx, int32_t *node_seg, uint32_t *node_off);
+void rx_fixed_free(rx_fixed *fx);
+/* True when data[start .. start+s->len) passes every test of s. */
+bool rx_seg_match(const rx_seg *s, const uint8_t *data, size_t len, size_t start);
+/* The best literal run of s (bytes whose test is exact, or caseless letters
+ * when nocase) of at most RE_ATOM_MAX bytes: offset and length, false if
+ * there is none. *score rates it (higher is rarer). */
+bool rx_seg_anchor(const rx_seg *s, bool nocase, uint32_t *off, uint32_t *len, int *score);
+/* The best window of s of at most RX_WINDOW_MAX bytes that starts and ends
+ * with a literal byte, its other bytes tested by their masks (a prefilter
+ * for Vectorscan as a regex); false if there is none. */
+bool rx_seg_window(const rx_seg *s, bool nocase, uint32_t *off, uint32_t *len, int *score);
+/* The same rating for an atom's bytes. */
+int rx_anchor_score(const uint8_t *b, size_t n);
+
 /* Emits forward then backward code for the tree rooted at `root`. */
 vigil_status rx_emit(rx_ast *ast, int32_t root, rx_code *code, re_error *err);
 void rx_code_free(rx_code *code);
@@ -99,6 +141,9 @@ typedef struct rx_yatom {
     uint8_t bytes[RX_YR_ATOM], mask[RX_YR_ATOM];
     uint8_t len;
     int32_t fwd, bwd;
+    int32_t node;    /* the tree node of its first byte */
+    int32_t seg;     /* re_fixed.c: the fixed segment holding that node, -1 if none */
+    uint32_t segoff; /* the atom's offset in that segment (bytes, widened) */
 } rx_yatom;
 
 /* yara's atom choice for the tree; *n = 0 when there is none. */

@@ -5,7 +5,9 @@
  * the generating rules are given with each case). Also covers the >4 GiB
  * chunking path (with small chunks), the match cap, -f, and serialization.
  */
+#include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -814,6 +816,106 @@ static void test_regex_and_hex(void **state)
     fx_free(&f);
 }
 
+/* Anchors and masked windows (re.h RE_F_ANCHOR), checked with yara -s:
+ * rule t { strings:
+ *   $h = { 85 C0 0F 84 ?? ?? ?? ?? 8B 4? ?? E8 }  $r = /ab.d[xy]EF/ nocase
+ *   $w = /ab.d[xy]EF/ wide  $j = { 41 42 [1-2] 43 44 45 46 47 48 }
+ *   condition: any of them }
+ * over the bytes below: 0x2:$h (12 bytes; the copy at 0x10 has 8B 57),
+ * 0x1f:$r (7), 0x28:$w (14), 0x37:$j (9), 0x41:$j (10). $h and $r/$w go to
+ * Vectorscan as regex windows (a class for 4?, .{n} for ??), $j through a
+ * literal run longer than yara's atom. A loaded copy compiles its verifiers
+ * on first use, from two threads at once here. */
+static const char anchor_data[] =
+    "xx\x85\xc0\x0f\x84\x11\x22\x33\x44\x8b\x47\x00\xe8yy\x85\xc0\x0f\x84\x11\x22\x33\x44\x8b"
+    "\x57\x00\xe8 xxABzDyefQ a\0b\0z\0d\0x\0E\0F\0 ABzCDEFGH AB12CDEFGH\n";
+
+static void check_anchor_matches(const mt_scratch *s)
+{
+    CHECK(s, 0, {2, 12});
+    CHECK(s, 1, {0x1f, 7});
+    CHECK(s, 2, {0x28, 14});
+    CHECK(s, 3, {0x37, 9}, {0x41, 10});
+}
+
+typedef struct scan_job {
+    const matcher *m;
+    vigil_status st;
+    bool same;
+} scan_job;
+
+static void *scan_thread(void *u)
+{
+    scan_job *j = u;
+    mt_scratch *s = NULL;
+    j->st = mt_scratch_new(j->m, &s);
+    for (int k = 0; k < 20 && j->st == VIGIL_OK; k++)
+        j->st = matcher_scan(j->m, s, (const uint8_t *)anchor_data, sizeof(anchor_data) - 1, 0);
+    size_t n0, n3;
+    const mt_match *a = mt_matches(s, 0, &n0);
+    const mt_match *b = mt_matches(s, 3, &n3);
+    j->same = n0 == 1 && a[0].offset == 2 && a[0].length == 12 && n3 == 2 && b[1].length == 10;
+    mt_scratch_free(s);
+    return NULL;
+}
+
+static void test_anchor_windows(void **state)
+{
+    (void)state;
+    fixture f;
+    ir_init(&f.p);
+    add_string(&f.p, IR_PAT_HEX, "85 C0 0F 84 ?? ?? ?? ?? 8B 4? ?? E8", 35, IR_SF_ASCII, 0, 0, NULL);
+    add_string(&f.p, IR_PAT_REGEX, "ab.d[xy]EF", 10, IR_SF_ASCII | IR_SF_NOCASE, 0, 0, NULL);
+    add_string(&f.p, IR_PAT_REGEX, "ab.d[xy]EF", 10, IR_SF_WIDE, 0, 0, NULL);
+    add_string(&f.p, IR_PAT_HEX, "41 42 [1-2] 43 44 45 46 47 48", 29, IR_SF_ASCII, 0, 0, NULL);
+    fx_build(&f);
+    /* one form per string; the first three are masked windows */
+    assert_int_equal(f.m->forms.len, 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(f.m->forms.items[i].masked, i < 3);
+    assert_int_equal(f.m->forms.items[3].len, 6); /* 43 44 45 46 47 48 */
+    fx_scan(&f, anchor_data, sizeof(anchor_data) - 1);
+    check_anchor_matches(f.s);
+
+    uint8_t *bytes;
+    size_t len;
+    assert_int_equal(matcher_serialize(f.m, &bytes, &len), VIGIL_OK);
+    matcher *m2;
+    assert_int_equal(matcher_deserialize(&f.p, bytes, len, &m2, NULL, 0), VIGIL_OK);
+    for (uint32_t i = 0; i < 4; i++) /* nothing compiled yet */
+        assert_null(atomic_load(&m2->strs[i].prog[0]));
+    scan_job jobs[2] = {{.m = m2}, {.m = m2}};
+    pthread_t t[2];
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(pthread_create(&t[k], NULL, scan_thread, &jobs[k]), 0);
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(pthread_join(t[k], NULL), 0);
+        assert_int_equal(jobs[k].st, VIGIL_OK);
+        assert_true(jobs[k].same);
+    }
+    mt_scratch *s2;
+    assert_int_equal(mt_scratch_new(m2, &s2), VIGIL_OK);
+    assert_int_equal(matcher_scan(m2, s2, (const uint8_t *)anchor_data, sizeof(anchor_data) - 1, 0),
+                     VIGIL_OK);
+    check_anchor_matches(s2);
+    mt_scratch_free(s2);
+    matcher_free(m2);
+
+    /* tables whose atoms disagree with the programs (another build's): the
+     * form's literal no longer matches its atom, so the first scan that
+     * compiles the program refuses instead of verifying the wrong atom */
+    assert_int_equal(matcher_deserialize(&f.p, bytes, len, &m2, NULL, 0), VIGIL_OK);
+    m2->lit.items[m2->forms.items[3].off] ^= 1;
+    assert_int_equal(mt_scratch_new(m2, &s2), VIGIL_OK);
+    static const uint8_t hit[] = "AB1CDEFGH";
+    /* Vectorscan still finds the stored (unchanged) database's literal */
+    assert_int_equal(matcher_scan(m2, s2, hit, sizeof(hit) - 1, 0), VIGIL_E_CORRUPT);
+    mt_scratch_free(s2);
+    matcher_free(m2);
+    free(bytes);
+    fx_free(&f);
+}
+
 static void count_warning(uint32_t string_index, const char *message, void *user)
 {
     (void)string_index;
@@ -986,6 +1088,7 @@ int main(void)
         cmocka_unit_test(test_empty_cases),
         cmocka_unit_test(test_scratch_reuse_and_edges),
         cmocka_unit_test(test_regex_and_hex),
+        cmocka_unit_test(test_anchor_windows),
         cmocka_unit_test(test_regex_without_atoms),
         cmocka_unit_test(test_regex_syntax_error),
         cmocka_unit_test(test_chains),

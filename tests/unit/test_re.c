@@ -88,7 +88,7 @@ static void scan(const re_prog *p, const uint8_t *d, size_t n, found *f)
             size_t s = end - a->len;
             bool ok = true;
             for (int j = 0; j < a->len && ok; j++) {
-                int x = d[s + j], y = a->bytes[j];
+                int x = d[s + j] & (a->masked ? a->mask[j] : 0xFF), y = a->bytes[j];
                 ok = a->nocase ? lc(x) == lc(y) : x == y;
             }
             c.piece = a->piece;
@@ -105,9 +105,31 @@ static void scan(const re_prog *p, const uint8_t *d, size_t n, found *f)
     re_chain_free(c.chain);
 }
 
-/* expect: "0x2:3 0x5:3" (sorted by offset), "" for none */
-static void check(bool hex, unsigned flags, const char *pat, const void *data, size_t n,
-                  const char *expect)
+/* The matches of f sorted by offset, as "0x2:3 0x5:3" ("" for none). */
+static void render(found *f, char *got, size_t cap)
+{
+    got[0] = '\0';
+    for (size_t i = 0; i < f->n; i++) {
+        size_t best = i;
+        for (size_t j = i + 1; j < f->n; j++)
+            if (f->s[j] < f->s[best])
+                best = j;
+        uint64_t ts = f->s[i];
+        uint32_t tl = f->l[i];
+        f->s[i] = f->s[best];
+        f->l[i] = f->l[best];
+        f->s[best] = ts;
+        f->l[best] = tl;
+        char one[64];
+        snprintf(one, sizeof(one), "%s0x%llx:%u", i ? " " : "", (unsigned long long)f->s[i],
+                 f->l[i]);
+        strncat(got, one, cap - strlen(got) - 1);
+    }
+}
+
+/* Scans with the pattern compiled under flags; *got receives render(). */
+static void run(bool hex, unsigned flags, const char *pat, const void *data, size_t n, char *got,
+                size_t cap)
 {
     re_prog *p = NULL;
     re_error e;
@@ -117,26 +139,25 @@ static void check(bool hex, unsigned flags, const char *pat, const void *data, s
         fail_msg("%s: compile failed: %s", pat, e.message);
     found f;
     scan(p, data, n, &f);
-    char got[4096] = "";
-    for (size_t i = 0; i < f.n; i++) {
-        size_t best = i;
-        for (size_t j = i + 1; j < f.n; j++)
-            if (f.s[j] < f.s[best])
-                best = j;
-        uint64_t ts = f.s[i];
-        uint32_t tl = f.l[i];
-        f.s[i] = f.s[best];
-        f.l[i] = f.l[best];
-        f.s[best] = ts;
-        f.l[best] = tl;
-        char one[64];
-        snprintf(one, sizeof(one), "%s0x%llx:%u", i ? " " : "", (unsigned long long)f.s[i],
-                 f.l[i]);
-        strncat(got, one, sizeof(got) - strlen(got) - 1);
-    }
-    if (strcmp(got, expect) != 0)
-        fail_msg("%s %s\n  want: %s\n  got:  %s", hex ? "hex" : "regex", pat, expect, got);
+    render(&f, got, cap);
     re_free(p);
+}
+
+/* expect: "0x2:3 0x5:3" (sorted by offset), "" for none. Each pattern is
+ * also checked with the thread machine alone (RE_F_NOFIXED) and with the
+ * matcher's own anchors (RE_F_ANCHOR): the shortcuts must not change a
+ * match. */
+static void check(bool hex, unsigned flags, const char *pat, const void *data, size_t n,
+                  const char *expect)
+{
+    static const unsigned extra[] = {0, RE_F_NOFIXED, RE_F_ANCHOR};
+    for (size_t k = 0; k < sizeof(extra) / sizeof(extra[0]); k++) {
+        char got[4096];
+        run(hex, flags | extra[k], pat, data, n, got, sizeof(got));
+        if (strcmp(got, expect) != 0)
+            fail_msg("%s %s (extra flags %u)\n  want: %s\n  got:  %s", hex ? "hex" : "regex", pat,
+                     extra[k], expect, got);
+    }
 }
 
 static void check_err(bool hex, const char *pat, const char *msg)
@@ -538,6 +559,84 @@ static void test_search_and_bounds(void **state)
     re_free(p);
 }
 
+/* Random patterns over a 4-letter byte alphabet, random data over the same
+ * letters: the fixed-segment shortcuts and the matcher's anchors (plain and
+ * masked windows) must find exactly what the thread machine finds. */
+static uint32_t rng_state = 12345;
+static uint32_t rnd(uint32_t n)
+{
+    rng_state = rng_state * 1103515245u + 12345u;
+    return (rng_state >> 16) % n;
+}
+
+static void random_hex(char *out, size_t cap, int depth)
+{
+    static const char *const tok[] = {"41", "42", "43", "00", "4?", "?2", "??", "[2]",
+                                      "[1-3]", "41 42", "42 43 41", "00 00"};
+    size_t n = 1 + rnd(9);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        char t[256];
+        bool first = i == 0, last = i + 1 == n;
+        uint32_t k = rnd(depth < 2 ? 13 : 12);
+        if (k == 12) {
+            char l[120], r[120];
+            random_hex(l, sizeof(l), depth + 1);
+            random_hex(r, sizeof(r), depth + 1);
+            snprintf(t, sizeof(t), "( %s | %s )", l, r);
+        } else if ((k == 7 || k == 8) && (first || last || depth > 0)) {
+            snprintf(t, sizeof(t), "41"); /* jumps only inside, and not in alternatives here */
+        } else {
+            snprintf(t, sizeof(t), "%s", tok[k]);
+        }
+        if (strlen(out) + strlen(t) + 2 < cap) {
+            strcat(out, i ? " " : "");
+            strcat(out, t);
+        }
+    }
+}
+
+static void random_regex(char *out, size_t cap)
+{
+    static const char *const tok[] = {"a", "b", "A", "\\x00", ".", "[ab]", "a{2}", ".{2}",
+                                      "b?", "(a|bb)", "\\d", "c"};
+    size_t n = 1 + rnd(8);
+    out[0] = '\0';
+    for (size_t i = 0; i < n && strlen(out) + 8 < cap; i++)
+        strcat(out, tok[rnd(12)]);
+}
+
+static void test_shortcuts_random(void **state)
+{
+    (void)state;
+    static const uint8_t letters[] = {0x41, 0x42, 0x43, 0x00, 'a', 'b', '\n', '1'};
+    uint8_t d[200];
+    for (int iter = 0; iter < 3000; iter++) {
+        bool hex = iter % 2 == 0;
+        char pat[512];
+        unsigned fl = 0;
+        if (hex) {
+            random_hex(pat, sizeof(pat), 0);
+        } else {
+            random_regex(pat, sizeof(pat));
+            fl = (rnd(2) ? RE_F_NOCASE : 0) | (rnd(2) ? RE_F_DOTALL : 0) |
+                 (rnd(3) == 0 ? RE_F_WIDE : 0);
+        }
+        for (size_t i = 0; i < sizeof(d); i++)
+            d[i] = (fl & RE_F_WIDE) && i % 2 ? 0 : letters[rnd(hex ? 4 : 8)];
+        char want[4096], got[4096];
+        run(hex, fl | RE_F_NOFIXED, pat, d, sizeof(d), want, sizeof(want));
+        run(hex, fl, pat, d, sizeof(d), got, sizeof(got));
+        if (strcmp(want, got) != 0)
+            fail_msg("%s %s flags %u\n  vm:    %s\n  fixed: %s", hex ? "hex" : "regex", pat, fl,
+                     want, got);
+        run(hex, fl | RE_F_ANCHOR, pat, d, sizeof(d), got, sizeof(got));
+        if (strcmp(want, got) != 0)
+            fail_msg("%s %s flags %u\n  vm:     %s\n  anchor: %s", hex ? "hex" : "regex", pat,
+                     fl, want, got);
+    }
+}
+
 static void test_hostile(void **state)
 {
     (void)state;
@@ -572,6 +671,7 @@ int main(void)
         cmocka_unit_test(test_regex_errors),  cmocka_unit_test(test_hex_errors),
         cmocka_unit_test(test_atoms),         cmocka_unit_test(test_search_and_bounds),
         cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_shortcuts_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
