@@ -209,6 +209,11 @@ static bool on_piece_match(uint64_t start, uint32_t length, void *user)
     uint32_t si = c->cur_string;
     if (start > c->len || length > c->len - start)
         return true;
+    /* yara makes a literal head piece a text string of its own, and a text
+     * string with a fixed offset (`$a at N`) is only looked for there */
+    if (c->cur_piece == 0 && c->s->fixed && c->s->fixed[si] != MT_NO_FIXED_OFFSET &&
+        c->s->fixed[si] != start && re_piece_is_literal(c->cur_re, 0))
+        return true;
     if ((c->m->strs[si].flags & IR_SF_FULLWORD) &&
         !mt_fullword_ok(c->data, c->len, (size_t)start, length, c->cur_prog == 1))
         return true;

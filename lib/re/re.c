@@ -24,6 +24,7 @@ typedef struct re_part {
     size_t matoms;             /* how many of those atoms are its own */
     uint32_t gap_min, gap_max; /* distance from the previous part's end */
     bool nolimit;              /* yara's fast hex path has no 4096-byte cap */
+    bool literal;              /* the piece is plain bytes (yara: a text string) */
     rx_fixed fx;               /* its fixed segments (re_fixed.c) */
 } re_part;
 
@@ -141,9 +142,9 @@ static bool has_alt(const rx_ast *a, int32_t n, int depth)
     return false;
 }
 
-static bool is_literal(const rx_ast *a)
+static bool is_literal_at(const rx_ast *a, int32_t root)
 {
-    const rx_node *r = &a->nodes.items[a->root];
+    const rx_node *r = &a->nodes.items[root];
     if (r->kind == RX_LIT)
         return true;
     if (r->kind != RX_CONCAT)
@@ -154,9 +155,19 @@ static bool is_literal(const rx_ast *a)
     return true;
 }
 
+static bool is_literal(const rx_ast *a)
+{
+    return is_literal_at(a, a->root);
+}
+
 bool re_is_literal(const re_prog *p)
 {
     return p && p->literal;
+}
+
+bool re_piece_is_literal(const re_prog *p, size_t piece)
+{
+    return p && piece < p->nparts && p->parts[piece].literal;
 }
 
 void re_free(re_prog *p)
@@ -414,6 +425,7 @@ static vigil_status compile(const char *src, size_t len, unsigned flags, bool he
         pt->gap_min = gmin[i];
         pt->gap_max = gmax[i];
         pt->nolimit = hex && !has_alt(&ast, roots[i], 0);
+        pt->literal = is_literal_at(&ast, roots[i]);
         st = rx_emit(&ast, roots[i], &pt->code, err);
         if (st != VIGIL_OK)
             goto out;

@@ -95,6 +95,9 @@ void re_yara_atoms(const re_prog *p, size_t *count, bool *weak, bool *all_pieces
 size_t re_piece_count(const re_prog *p);
 bool re_piece_has_atoms(const re_prog *p, size_t piece);
 void re_piece_gap(const re_prog *p, size_t piece, uint32_t *gap_min, uint32_t *gap_max);
+/* Whether chain piece `piece` is plain bytes: yara makes such a piece a text
+ * string, so a fixed offset (`$a at N`) applies to a literal head piece. */
+bool re_piece_is_literal(const re_prog *p, size_t piece);
 
 /* Buffers for the thread machine, reused across verifications (one per
  * scanning thread). NULL wherever a re_work is taken means "allocate for
