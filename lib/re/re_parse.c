@@ -501,6 +501,17 @@ static int32_t hex_token(pstate *p, int depth)
         p->pos++;
         return n;
     }
+    /* `~XX`, `~X?`, `~?X`: any byte but these (documented for YARA 4.x, first
+     * in yara 4.3; yara 4.2.3 refuses it, vigil accepts it: docs/DESIGN.md) */
+    bool negated = false;
+    if (c == '~') {
+        negated = true;
+        p->pos++;
+        c = peek(p);
+        at = p->pos;
+        if (c < 0 || hex_nib(c) < 0)
+            return fail(p, at, "syntax error");
+    }
     int h = c < 0 ? -1 : hex_nib(c);
     if (h < 0)
         return -2;
@@ -514,6 +525,24 @@ static int32_t hex_token(pstate *p, int depth)
     }
     p->pos += 2;
     int32_t n;
+    if (negated) {
+        if (h == 16 && l == 16)
+            return fail(p, at, "invalid not operator (~) in hex string");
+        uint8_t mask = (uint8_t)((h == 16 ? 0 : 0xF0) | (l == 16 ? 0 : 0x0F));
+        uint8_t value = (uint8_t)(((h == 16 ? 0 : h) << 4) | (l == 16 ? 0 : l));
+        rx_class cl;
+        memset(&cl, 0, sizeof(cl));
+        for (int b = 0; b < 256; b++)
+            if (((uint8_t)b & mask) != value)
+                cls_set(&cl, b);
+        n = node(p, RX_CLASS);
+        if (n < 0)
+            return -1;
+        if (!vec_push(&p->ast->classes, cl))
+            return fail(p, at, "hex string is too complex");
+        p->ast->nodes.items[n].cls = (int32_t)p->ast->classes.len - 1;
+        return n;
+    }
     if (h == 16 && l == 16) {
         n = node(p, RX_ANY);
         if (n >= 0)
