@@ -15,6 +15,7 @@
 #include <vigil.h>
 
 #include "cache.h"
+#include "mapscan.h"
 #include "cli.h"
 #include "diag.h"
 #include "extvars.h"
@@ -301,10 +302,10 @@ static void scan_one(void *ctx, const char *path, const struct stat *st, outbuf 
     }
     w->path = path;
     w->ob = ob;
-    vigil_status s = vigil_scanner_scan_file(w->scanner, path, on_event, w);
+    char why[512];
+    vigil_status s = mapscan_file(w->scanner, path, on_event, w, why, sizeof(why));
     if (s != VIGIL_OK) {
-        const char *why = vigil_scanner_last_error(w->scanner);
-        report_error(rep, ob, path, why && *why ? why : vigil_status_str(s));
+        report_error(rep, ob, path, *why ? why : vigil_status_str(s));
         return;
     }
     ob->n.files++;

@@ -16,6 +16,7 @@
 
 #include "args.h"
 #include "cache.h"
+#include "mapscan.h"
 #include "cli.h"
 #include "diag.h"
 #include "escape.h"
@@ -276,12 +277,13 @@ static bool scan_one(yscan *y, const char *path, bool dir_mode)
     vigil_scanner_set_timeout(y->scanner, dir_mode ? (unsigned)left : (unsigned)y->o->timeout);
     vigil_status st;
     struct stat sb;
+    char mwhy[512] = "";
     if (!dir_mode && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
         /* yara maps a named device or FIFO by its stat size, which is 0: it
          * scans it as an empty file and never reads from it. */
         st = vigil_scanner_scan_mem(y->scanner, NULL, 0, on_event, y);
     } else {
-        st = vigil_scanner_scan_file(y->scanner, path, on_event, y);
+        st = mapscan_file(y->scanner, path, on_event, y, mwhy, sizeof(mwhy));
     }
     if (st == VIGIL_E_ABORTED && !y->callback_error)
         st = VIGIL_OK;
@@ -290,6 +292,7 @@ static bool scan_one(yscan *y, const char *path, bool dir_mode)
     if (st != VIGIL_OK) {
         const char *why = y->callback_error    ? "callback error (--fail-on-warnings)"
                           : st == VIGIL_E_TIMEOUT ? "scanning timed out"
+                          : *mwhy                 ? mwhy
                                                   : vigil_scanner_last_error(y->scanner);
         fprintf(ob_err(y->ob), "error scanning %s: %s\n", path,
                 why && *why ? why : vigil_status_str(st));

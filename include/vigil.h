@@ -194,6 +194,11 @@ vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path, vigil_s
                                      void *user);
 const char *vigil_scanner_last_error(const vigil_scanner *s);
 
+/* Makes a scanner usable again after a scan that never returned (a front end
+ * that maps files may jump out of a scan on SIGBUS when a file shrinks under
+ * it). Rebuilds the per-scan state; keeps flags, timeout and external values. */
+vigil_status vigil_scanner_reset(vigil_scanner *s);
+
 /* Valid only inside the scan callback: the matches of string `i` of `rule`,
  * in ascending offset order. */
 size_t vigil_scanner_match_count(const vigil_scanner *s, const vigil_rule *rule, size_t i);

@@ -83,6 +83,32 @@ void vigil_scanner_free(vigil_scanner *s)
     free(s);
 }
 
+vigil_status vigil_scanner_reset(vigil_scanner *s)
+{
+    /* The interrupted scan may have left Vectorscan's scratch marked in use
+     * and the evaluator mid-loop: replace both rather than trust them. */
+    mt_scratch *ms = NULL;
+    ev_state *ev = NULL;
+    vigil_status st = mt_scratch_new(s->db->m, &ms);
+    if (st == VIGIL_OK)
+        st = ev_state_new(&s->db->prog, &ev);
+    if (st != VIGIL_OK) {
+        mt_scratch_free(ms);
+        return st;
+    }
+    mt_scratch_free(s->ms);
+    ev_state_free(s->ev);
+    s->ms = ms;
+    s->ev = ev;
+    mt_scratch_set_single_match(s->ms, s->db->single);
+    mt_scratch_set_fixed_offsets(s->ms, s->db->fixed);
+    s->in_callback = false;
+    s->matched = false;
+    s->data = NULL;
+    s->len = 0;
+    return VIGIL_OK;
+}
+
 void vigil_scanner_set_flags(vigil_scanner *s, unsigned flags)
 {
     s->flags = flags;
