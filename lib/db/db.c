@@ -427,16 +427,14 @@ vigil_status vigil_db_load(const char *path, vigil_db **out, char *err, size_t e
                              sizeof(merr));
     if (st != VIGIL_OK)
         LOAD_FAIL(st == VIGIL_E_NOMEM ? st : VIGIL_E_CORRUPT, "%s: %s", path, merr);
-    st = db_init_handles(db);
-    if (st != VIGIL_OK)
-        LOAD_FAIL(st, "out of memory");
-    /* Condition graphs are checked by building an evaluator once. */
-    ev_state *probe = NULL;
-    st = ev_state_new(&db->prog, &probe);
-    ev_state_free(probe);
+    /* Condition graphs are lib/eval's to check; before anything walks them. */
+    st = ev_validate(&db->prog);
     if (st != VIGIL_OK)
         LOAD_FAIL(st == VIGIL_E_NOMEM ? st : VIGIL_E_CORRUPT, "%s: condition table damaged",
                   path);
+    st = db_init_handles(db);
+    if (st != VIGIL_OK)
+        LOAD_FAIL(st, "out of memory");
     *out = db;
     db = NULL;
 out:

@@ -44,6 +44,13 @@ typedef struct ev_input {
 
 typedef struct ev_state ev_state; /* per-scanner scratch (loop variables, stacks) */
 
+/* Checks every index of the program once (nodes reachable from rule
+ * conditions, lists, strings, pool ranges, loop slots), refuses cycles, and
+ * checks that nesting stays under the evaluator's depth limit. VIGIL_E_CORRUPT or
+ * VIGIL_E_LIMIT on failure, VIGIL_E_NOMEM if its scratch cannot be had. */
+vigil_status ev_validate(const ir_program *p);
+
+/* Validates prog (ev_validate) and builds per-scanner state. */
 vigil_status ev_state_new(const ir_program *prog, ev_state **out);
 void ev_state_free(ev_state *st);
 

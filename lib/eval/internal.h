@@ -52,11 +52,6 @@ struct ev_state {
     bool timed_out;      /* the deadline passed: every loop stops */
 };
 
-/* Checks every index of the program once (nodes reachable from rule
- * conditions, lists, strings, pool ranges, loop slots), refuses cycles, and
- * checks that nesting stays under EV_MAX_DEPTH. VIGIL_E_CORRUPT or
- * VIGIL_E_LIMIT on failure, VIGIL_E_NOMEM if its scratch cannot be had. */
-vigil_status ev_validate(const ir_program *p);
 
 /* Evaluates node idx with the current input and reads its truth as a rule
  * condition would. For prefilter.c. */

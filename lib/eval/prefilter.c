@@ -19,13 +19,9 @@ static bool string_free(const ir_program *p, uint32_t idx, int depth)
     if (depth > 64 || idx >= p->nodes.len)
         return false;
     const ir_node *n = &p->nodes.items[idx];
+    if (ir_op_reads_string(n->op))
+        return false;
     switch ((ir_op)n->op) {
-    case IR_OP_STR_FOUND:
-    case IR_OP_STR_COUNT:
-    case IR_OP_STR_OFFSET:
-    case IR_OP_STR_LENGTH:
-    case IR_OP_STR_AT:
-    case IR_OP_STR_IN:
     case IR_OP_OF_STRINGS:
     case IR_OP_OF_RULES:
     case IR_OP_OF_BOOLS:

@@ -154,6 +154,13 @@ typedef enum ir_op {
     IR_OP__COUNT
 } ir_op;
 
+/* The operators that read the current rule's string matches: $a #a @a !a,
+ * `at` and `in` (contiguous in ir_op). */
+static inline bool ir_op_reads_string(unsigned op)
+{
+    return op >= IR_OP_STR_FOUND && op <= IR_OP_STR_IN;
+}
+
 /* IR_OP_READ_INT aux bits */
 enum {
     IR_READ_W1 = 1, IR_READ_W2 = 2, IR_READ_W4 = 4, /* width in bytes, low 3 bits */

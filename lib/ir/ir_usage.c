@@ -97,15 +97,6 @@ void ir_string_usage(const ir_program *p, uint8_t *single, uint64_t *fixed)
             const ir_node *n = &p->nodes.items[id];
             uint32_t kids[4] = {IR_NONE, IR_NONE, IR_NONE, IR_NONE};
             switch ((ir_op)n->op) {
-            case IR_OP_STR_FOUND:
-            case IR_OP_STR_COUNT:
-            case IR_OP_STR_OFFSET:
-            case IR_OP_STR_LENGTH:
-            case IR_OP_STR_AT:
-            case IR_OP_STR_IN:
-                use_string(p, r, n, single, fixed, fixed_set);
-                kids[0] = n->b;
-                break;
             case IR_OP_OF_STRINGS:
             case IR_OP_FOR_OF:
                 for (uint32_t k = 0; k < n->v.list.count; k++) {
@@ -146,6 +137,11 @@ void ir_string_usage(const ir_program *p, uint8_t *single, uint64_t *fixed)
             case IR_OP_ENTRYPOINT:
                 break;
             default:
+                if (ir_op_reads_string(n->op)) {
+                    use_string(p, r, n, single, fixed, fixed_set);
+                    kids[0] = n->b;
+                    break;
+                }
                 kids[0] = n->a;
                 kids[1] = n->b;
                 kids[2] = n->c;
