@@ -85,7 +85,7 @@ vigil_status mapscan_file(vigil_scanner *s, const char *path, vigil_scan_fn fn, 
     vigil_status st;
     if (sigsetjmp(g->jump, 1) == 0) {
         g->active = 1;
-        st = vigil_scanner_scan_mem(s, map, len, fn, user);
+        st = vigil_scanner_scan_mapped(s, map, len, fn, user);
         g->active = 0;
         if (st != VIGIL_OK && st != VIGIL_E_ABORTED)
             snprintf(why, whylen, "%s", vigil_scanner_last_error(s));

@@ -188,6 +188,13 @@ vigil_status vigil_scanner_define_string(vigil_scanner *s, const char *name, con
 
 vigil_status vigil_scanner_scan_mem(vigil_scanner *s, const uint8_t *data, size_t len,
                                     vigil_scan_fn fn, void *user);
+/* Like vigil_scanner_scan_mem for data that is a read-only mapping of a file
+ * (mmap PROT_READ, never written while scanned): the scanner may give back
+ * pages it has passed (madvise MADV_DONTNEED), which are read again from the
+ * file if touched later, so a large file scans in bounded memory. Never pass
+ * ordinary memory: dropped anonymous pages would read back as zeros. */
+vigil_status vigil_scanner_scan_mapped(vigil_scanner *s, const uint8_t *data, size_t len,
+                                       vigil_scan_fn fn, void *user);
 /* Maps the file; errors (missing, not regular, unreadable) return VIGIL_E_IO
  * with the reason in vigil_scanner_last_error(). */
 vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path, vigil_scan_fn fn,

@@ -182,8 +182,23 @@ vigil_status vigil_scanner_define_string(vigil_scanner *s, const char *name, con
     return VIGIL_E_ARG;
 }
 
+static vigil_status scan(vigil_scanner *s, const uint8_t *data, size_t len, unsigned mt_flags,
+                         vigil_scan_fn fn, void *user);
+
 vigil_status vigil_scanner_scan_mem(vigil_scanner *s, const uint8_t *data, size_t len,
                                     vigil_scan_fn fn, void *user)
+{
+    return scan(s, data, len, 0, fn, user);
+}
+
+vigil_status vigil_scanner_scan_mapped(vigil_scanner *s, const uint8_t *data, size_t len,
+                                       vigil_scan_fn fn, void *user)
+{
+    return scan(s, data, len, MT_DROP_BEHIND, fn, user);
+}
+
+static vigil_status scan(vigil_scanner *s, const uint8_t *data, size_t len, unsigned mt_flags,
+                         vigil_scan_fn fn, void *user)
 {
     const ir_program *p = &s->db->prog;
     static const uint8_t empty[1];
@@ -205,7 +220,9 @@ vigil_status vigil_scanner_scan_mem(vigil_scanner *s, const uint8_t *data, size_
     size_t alive = ev_prefilter(s->ev, &in, s->dead);
     vigil_status st = VIGIL_OK;
     if (alive > 0) {
-        st = matcher_scan(s->db->m, s->ms, data, len, (s->flags & VIGIL_SCAN_FAST) ? MT_FAST : 0);
+        if (s->flags & VIGIL_SCAN_FAST)
+            mt_flags |= MT_FAST;
+        st = matcher_scan(s->db->m, s->ms, data, len, mt_flags);
         if (st != VIGIL_OK) {
             api_set_error(s->last_error, sizeof(s->last_error), "matcher: %s",
                           vigil_status_str(st));

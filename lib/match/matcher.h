@@ -51,7 +51,12 @@ vigil_status matcher_deserialize(const ir_program *p, const uint8_t *bytes, size
 vigil_status mt_scratch_new(const matcher *m, mt_scratch **out);
 void mt_scratch_free(mt_scratch *s);
 
-enum { MT_FAST = 1u << 0 }; /* record only the first match per string (yara -f) */
+enum {
+    MT_FAST = 1u << 0,        /* record only the first match per string (yara -f) */
+    MT_DROP_BEHIND = 1u << 1, /* data is a read-only file mapping: pages already
+                               * scanned may be dropped (MADV_DONTNEED) and are
+                               * read again from the file if touched later */
+};
 
 /* yara -f stops recording only strings whose conditions never count or
  * locate them (#a, @a, !a, at, in: yara's STRING_FLAGS_SINGLE_MATCH). With

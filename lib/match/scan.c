@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "match_internal.h"
 #include "text.h"
@@ -394,6 +395,24 @@ static void reset(mt_scratch *s)
     }
 }
 
+/* Gives back the pages of a mapped file that the scan has passed, keeping a
+ * margin for verifiers that look back from a hit. Only called for read-only
+ * file mappings (MT_DROP_BEHIND): dropped pages are read again from the file
+ * if the evaluator touches them later, so this bounds memory, not results. */
+#define DROP_MARGIN ((size_t)1 << 20)
+static void drop_behind(const uint8_t *data, size_t *dropped, size_t pos)
+{
+    size_t page = 4096;
+    if (pos <= DROP_MARGIN)
+        return;
+    size_t upto = (pos - DROP_MARGIN) & ~(page - 1);
+    uintptr_t base = (uintptr_t)data;
+    if (base % page || upto <= *dropped)
+        return;
+    madvise((void *)(base + *dropped), upto - *dropped, MADV_DONTNEED);
+    *dropped = upto;
+}
+
 vigil_status mt_scan_chunked(const matcher *m, mt_scratch *s, const uint8_t *data, size_t len,
                              unsigned flags, size_t chunk)
 {
@@ -407,7 +426,7 @@ vigil_status mt_scan_chunked(const matcher *m, mt_scratch *s, const uint8_t *dat
         /* Chunks overlap by the longest literal, so a literal crossing a
          * boundary is whole in the next chunk; hits that end inside the
          * overlap were already reported by the previous chunk. */
-        size_t pos = 0;
+        size_t pos = 0, dropped = 0;
         for (;;) {
             size_t n = len - pos < chunk ? len - pos : chunk;
             c.base = pos;
@@ -421,6 +440,8 @@ vigil_status mt_scan_chunked(const matcher *m, mt_scratch *s, const uint8_t *dat
                 break;
             c.min_end = pos + n;
             pos = pos + n - m->max_lit;
+            if (flags & MT_DROP_BEHIND)
+                drop_behind(data, &dropped, pos);
         }
     }
     /* Programs without atoms: yara verifies them at every offset. */
@@ -444,6 +465,11 @@ vigil_status mt_scan_chunked(const matcher *m, mt_scratch *s, const uint8_t *dat
 vigil_status matcher_scan(const matcher *m, mt_scratch *s, const uint8_t *data, size_t len,
                           unsigned flags)
 {
-    /* hs_scan takes an unsigned length: 2 GiB chunks keep far from it. */
-    return mt_scan_chunked(m, s, data, len, flags, (size_t)1 << 31);
+    /* hs_scan takes an unsigned length: 2 GiB chunks keep far from it. A
+     * mapped file is scanned in 32 MiB chunks so that the pages behind the
+     * scan can be given back as it goes. */
+    size_t chunk = (flags & MT_DROP_BEHIND) ? (size_t)32 << 20 : (size_t)1 << 31;
+    if (chunk <= m->max_lit)
+        chunk = (size_t)1 << 31;
+    return mt_scan_chunked(m, s, data, len, flags, chunk);
 }
