@@ -765,6 +765,8 @@ void ev_state_free(ev_state *st)
     free(st->spine);
     free(st->gate_first);
     free(st->gates);
+    free(st->req_first);
+    free(st->reqs);
     free(st->ns_failed);
     free(st);
 }
@@ -833,8 +835,15 @@ vigil_status ev_run(ev_state *st, const ev_input *in, uint8_t *results)
     memset(st->ns_failed, 0, p->namespaces.len);
     for (size_t r = 0; r < p->rules.len; r++) {
         const ir_rule *rule = &p->rules.items[r];
-        /* a rule ev_prefilter found dead is false whatever its strings did */
-        results[r] = in->dead_rules && in->dead_rules[r] ? 0 : truthy(eval(st, rule->cond));
+        /* a rule ev_prefilter found dead is false whatever its strings did,
+         * and so is one whose top-level `and` needs a string that never hit */
+        bool skip = in->dead_rules && in->dead_rules[r];
+        for (uint32_t q = st->req_first[r]; !skip && q < st->req_first[r + 1]; q++) {
+            size_t n;
+            str_matches(st, st->reqs[q], &n);
+            skip = n == 0;
+        }
+        results[r] = skip ? 0 : truthy(eval(st, rule->cond));
         if (!results[r] && (rule->flags & IR_RULE_GLOBAL))
             st->ns_failed[rule->ns] = 1;
     }

@@ -5,7 +5,9 @@
  * matcher can skip verifying those strings and the evaluator can skip the
  * rule. Only top-level `and` conjuncts free of strings, rule references and
  * loops qualify: they are cheap, and evaluating them twice (here and in
- * ev_run) cannot change a verdict.
+ * ev_run) cannot change a verdict. After matching, a conjunct that is a bare
+ * `$a` works the same way: without a match of $a the rule is false, and
+ * ev_run does not evaluate it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,23 +54,45 @@ static bool string_free(const ir_program *p, uint32_t idx, int depth)
     return true;
 }
 
+/* A conjunct that is a bare `$a`: the rule cannot be true unless $a matched. */
+static bool required_string(const ir_program *p, uint32_t idx, uint32_t *s)
+{
+    if (idx >= p->nodes.len)
+        return false;
+    const ir_node *n = &p->nodes.items[idx];
+    if (n->op != IR_OP_STR_FOUND || n->a >= p->strings.len)
+        return false;
+    *s = n->a;
+    return true;
+}
+
 vigil_status ev_gates_build(ev_state *st)
 {
     const ir_program *p = st->prog;
     size_t nr = p->rules.len;
     st->gate_first = calloc(nr + 1, sizeof(*st->gate_first));
+    st->req_first = calloc(nr + 1, sizeof(*st->req_first));
     VEC(uint32_t) gates = {0};
-    if (!st->gate_first)
+    VEC(uint32_t) reqs = {0};
+    if (!st->gate_first || !st->req_first)
         return VIGIL_E_NOMEM;
     for (size_t r = 0; r < nr; r++) {
         st->gate_first[r] = (uint32_t)gates.len;
+        st->req_first[r] = (uint32_t)reqs.len;
         /* walk the left spine of `a and b and c` (parsed left-associatively) */
         uint32_t cur = p->rules.items[r].cond;
         for (int steps = 0; cur < p->nodes.len && steps < 100000; steps++) {
             const ir_node *n = &p->nodes.items[cur];
             uint32_t conj = n->op == IR_OP_AND ? n->b : cur;
-            if (string_free(p, conj, 0) && !vec_push(&gates, conj)) {
+            uint32_t sidx;
+            bool ok = true;
+            if (string_free(p, conj, 0))
+                ok = vec_push(&gates, conj);
+            else if (required_string(p, conj, &sidx))
+                ok = vec_push(&reqs, sidx);
+            if (!ok) {
                 vec_free(&gates);
+                vec_free(&reqs);
                 return VIGIL_E_NOMEM;
             }
             if (n->op != IR_OP_AND)
@@ -77,7 +101,9 @@ vigil_status ev_gates_build(ev_state *st)
         }
     }
     st->gate_first[nr] = (uint32_t)gates.len;
+    st->req_first[nr] = (uint32_t)reqs.len;
     st->gates = gates.items; /* may be NULL when no rule has a gate */
+    st->reqs = reqs.items;
     return VIGIL_OK;
 }
 
