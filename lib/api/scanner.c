@@ -36,6 +36,26 @@ struct vigil_scanner {
     char last_error[512];
 };
 
+/* The state one scan runs on: a matcher scratch told how the conditions use
+ * each string, and an evaluator. Made for a new scanner and again by
+ * vigil_scanner_reset; on failure nothing is left allocated. */
+static vigil_status new_scan_state(const struct vigil_db *db, mt_scratch **ms, ev_state **ev)
+{
+    *ms = NULL;
+    *ev = NULL;
+    vigil_status st = mt_scratch_new(db->m, ms);
+    if (st == VIGIL_OK)
+        st = ev_state_new(&db->prog, ev);
+    if (st != VIGIL_OK) {
+        mt_scratch_free(*ms);
+        *ms = NULL;
+        return st;
+    }
+    mt_scratch_set_single_match(*ms, db->single);
+    mt_scratch_set_fixed_offsets(*ms, db->fixed);
+    return VIGIL_OK;
+}
+
 vigil_status vigil_scanner_new(const vigil_db *db, vigil_scanner **out)
 {
     *out = NULL;
@@ -46,13 +66,7 @@ vigil_status vigil_scanner_new(const vigil_db *db, vigil_scanner **out)
         return VIGIL_E_NOMEM;
     s->db = db;
     const ir_program *p = &db->prog;
-    vigil_status st = mt_scratch_new(db->m, &s->ms);
-    if (st == VIGIL_OK) {
-        mt_scratch_set_single_match(s->ms, db->single);
-        mt_scratch_set_fixed_offsets(s->ms, db->fixed);
-    }
-    if (st == VIGIL_OK)
-        st = ev_state_new(p, &s->ev);
+    vigil_status st = new_scan_state(db, &s->ms, &s->ev);
     if (st == VIGIL_OK) {
         s->results = calloc(p->rules.len ? p->rules.len : 1, 1);
         s->dead = calloc(p->rules.len ? p->rules.len : 1, 1);
@@ -87,21 +101,15 @@ vigil_status vigil_scanner_reset(vigil_scanner *s)
 {
     /* The interrupted scan may have left Vectorscan's scratch marked in use
      * and the evaluator mid-loop: replace both rather than trust them. */
-    mt_scratch *ms = NULL;
-    ev_state *ev = NULL;
-    vigil_status st = mt_scratch_new(s->db->m, &ms);
-    if (st == VIGIL_OK)
-        st = ev_state_new(&s->db->prog, &ev);
-    if (st != VIGIL_OK) {
-        mt_scratch_free(ms);
+    mt_scratch *ms;
+    ev_state *ev;
+    vigil_status st = new_scan_state(s->db, &ms, &ev);
+    if (st != VIGIL_OK)
         return st;
-    }
     mt_scratch_free(s->ms);
     ev_state_free(s->ev);
     s->ms = ms;
     s->ev = ev;
-    mt_scratch_set_single_match(s->ms, s->db->single);
-    mt_scratch_set_fixed_offsets(s->ms, s->db->fixed);
     s->in_callback = false;
     s->matched = false;
     s->data = NULL;
