@@ -207,9 +207,13 @@ const char *vigil_scanner_last_error(const vigil_scanner *s);
 vigil_status vigil_scanner_reset(vigil_scanner *s);
 
 /* Valid only inside the scan callback: the matches of string `i` of `rule`,
- * in ascending offset order. */
-size_t vigil_scanner_match_count(const vigil_scanner *s, const vigil_rule *rule, size_t i);
-vigil_match vigil_scanner_match(const vigil_scanner *s, const vigil_rule *rule, size_t i,
+ * in ascending offset order. Verdicts need only one match of a string whose
+ * conditions test nothing but its presence, so that is all a scan records at
+ * first; the first call that asks for such a string's matches matches the
+ * object again in full (once per object), hence the non-const scanner. With
+ * VIGIL_SCAN_FAST, such strings keep their first match only, as in yara -f. */
+size_t vigil_scanner_match_count(vigil_scanner *s, const vigil_rule *rule, size_t i);
+vigil_match vigil_scanner_match(vigil_scanner *s, const vigil_rule *rule, size_t i,
                                 size_t k);
 
 #ifdef __cplusplus

@@ -3,6 +3,12 @@
  * over the bytes, then the evaluator over every rule, then one callback per
  * true rule (private rules are evaluated but never reported). Everything a
  * scan needs is allocated once per scanner and reused.
+ *
+ * Verdicts need only the first match of a string whose conditions test
+ * nothing but its presence (ir_usage.h), so the first pass records just that
+ * (the matcher's fast mode). Only when a callback asks for the matches of
+ * such a string is the object matched again in full (detail_pass), which
+ * happens for objects with a true rule and a front end that prints strings.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +32,9 @@ struct vigil_scanner {
     uint8_t *results;
     uint8_t *dead;       /* per rule: decided false before matching (ev_prefilter) */
     bool matched;        /* the matcher ran for the current object */
+    bool partial;        /* ... in fast mode without the user asking: presence-only
+                          * strings hold their first match only (detail_pass) */
+    unsigned mt_flags;   /* the matcher flags of the current object */
     ir_external *ext; /* this scanner's external values */
     unsigned flags;
     unsigned timeout;
@@ -112,6 +121,7 @@ vigil_status vigil_scanner_reset(vigil_scanner *s)
     s->ev = ev;
     s->in_callback = false;
     s->matched = false;
+    s->partial = false;
     s->data = NULL;
     s->len = 0;
     return VIGIL_OK;
@@ -227,10 +237,11 @@ static vigil_status scan(vigil_scanner *s, const uint8_t *data, size_t len, unsi
      * is every rule, the object's bytes need not be matched at all. */
     size_t alive = ev_prefilter(s->ev, &in, s->dead);
     vigil_status st = VIGIL_OK;
+    s->partial = false;
     if (alive > 0) {
-        if (s->flags & VIGIL_SCAN_FAST)
-            mt_flags |= MT_FAST;
-        st = matcher_scan(s->db->m, s->ms, data, len, mt_flags);
+        s->mt_flags = mt_flags;
+        s->partial = !(s->flags & VIGIL_SCAN_FAST);
+        st = matcher_scan(s->db->m, s->ms, data, len, mt_flags | MT_FAST);
         if (st != VIGIL_OK) {
             api_set_error(s->last_error, sizeof(s->last_error), "matcher: %s",
                           vigil_status_str(st));
@@ -296,22 +307,38 @@ vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path, vigil_s
     return st;
 }
 
-size_t vigil_scanner_match_count(const vigil_scanner *s, const vigil_rule *rule, size_t i)
+/* The first pass recorded one match of each presence-only string; a caller
+ * asking for string si's matches gets them all: the object is matched again
+ * without fast mode, once. The evaluation stands (presence is unchanged).
+ * Should that pass fail (memory), the first pass's matches are still true
+ * ones and are what the caller gets. */
+static void detail_pass(vigil_scanner *s, uint32_t si)
+{
+    if (!s->partial || !s->db->single[si])
+        return;
+    s->partial = false;
+    if (matcher_scan(s->db->m, s->ms, s->data, s->len, s->mt_flags) != VIGIL_OK)
+        matcher_scan(s->db->m, s->ms, s->data, s->len, s->mt_flags | MT_FAST);
+}
+
+size_t vigil_scanner_match_count(vigil_scanner *s, const vigil_rule *rule, size_t i)
 {
     const ir_rule *r = &s->db->prog.rules.items[rule->index];
     if (!s->in_callback || !s->matched || i >= r->strings_count)
         return 0;
+    detail_pass(s, r->strings_first + (uint32_t)i);
     size_t n = 0;
     mt_matches(s->ms, r->strings_first + (uint32_t)i, &n);
     return n;
 }
 
-vigil_match vigil_scanner_match(const vigil_scanner *s, const vigil_rule *rule, size_t i, size_t k)
+vigil_match vigil_scanner_match(vigil_scanner *s, const vigil_rule *rule, size_t i, size_t k)
 {
     vigil_match m = {0};
     const ir_rule *r = &s->db->prog.rules.items[rule->index];
     if (!s->in_callback || !s->matched || i >= r->strings_count)
         return m;
+    detail_pass(s, r->strings_first + (uint32_t)i);
     size_t n = 0;
     const mt_match *ms = mt_matches(s->ms, r->strings_first + (uint32_t)i, &n);
     if (k >= n)

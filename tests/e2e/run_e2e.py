@@ -442,6 +442,13 @@ def yara_cases(tmp):
           'incorrect' in err, err)
     rc, out, err = run([VIGIL, "yara", "-w", "many.yar", "many"], yt)
     check("-w silences it", "warning" not in err, err)
+    write(f"{tmp}/y/present.yar", 'rule present { strings: $a = "a" condition: $a }\n')
+    rc, out, err = run([VIGIL, "yara", "present.yar", "many"], yt)
+    check("presence-only string past the cap: matches, no warning (docs/DESIGN.md)",
+          rc == 0 and out == b"present many\n" and "too many" not in err, (out, err))
+    rc, out, err = run([VIGIL, "yara", "-s", "present.yar", "many"], yt)
+    check("presence-only string past the cap: -s lists the capped matches",
+          rc == 0 and out.count(b":$a: a\n") == 1000000, (out[:200], err))
 
 
 def yara_fixed_cases(tmp):
