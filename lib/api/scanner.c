@@ -254,7 +254,8 @@ static vigil_status scan(vigil_scanner *s, const uint8_t *data, size_t len, unsi
     s->len = len;
     s->in_callback = true;
 
-    for (uint32_t i = 0; fn && s->matched && i < p->strings.len; i++) {
+    bool capped = s->matched && mt_any_too_many(s->ms);
+    for (uint32_t i = 0; fn && capped && i < p->strings.len; i++) {
         if (mt_too_many(s->ms, i)) {
             uint32_t r = p->strings.items[i].rule;
             size_t local = i - p->rules.items[r].strings_first;

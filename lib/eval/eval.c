@@ -767,6 +767,7 @@ void ev_state_free(ev_state *st)
     free(st->gates);
     free(st->req_first);
     free(st->reqs);
+    free(st->needs_hit);
     free(st->ns_failed);
     free(st);
 }
@@ -820,6 +821,20 @@ fail:
     return rc;
 }
 
+/* Whether any string of the rule has a match (the matcher counts them). */
+static bool rule_hit(const ev_state *st, const ir_rule *rule, uint32_t r)
+{
+    if (!st->in->get_matches)
+        return st->in->matches && mt_rule_hit(st->in->matches, r);
+    for (uint32_t i = 0; i < rule->strings_count; i++) {
+        size_t n;
+        str_matches(st, rule->strings_first + i, &n);
+        if (n)
+            return true;
+    }
+    return false;
+}
+
 vigil_status ev_run(ev_state *st, const ev_input *in, uint8_t *results)
 {
     if (!st || !in || !results || in->prog != st->prog || (in->len && !in->data))
@@ -838,6 +853,8 @@ vigil_status ev_run(ev_state *st, const ev_input *in, uint8_t *results)
         /* a rule ev_prefilter found dead is false whatever its strings did,
          * and so is one whose top-level `and` needs a string that never hit */
         bool skip = in->dead_rules && in->dead_rules[r];
+        if (!skip && st->needs_hit[r])
+            skip = !rule_hit(st, rule, (uint32_t)r);
         for (uint32_t q = st->req_first[r]; !skip && q < st->req_first[r + 1]; q++) {
             size_t n;
             str_matches(st, st->reqs[q], &n);

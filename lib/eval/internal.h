@@ -50,6 +50,7 @@ struct ev_state {
     uint32_t *gates;      /* string-free conjuncts of rule conditions (prefilter.c) */
     uint32_t *req_first;  /* per rule + 1: its required strings, reqs[req_first[r]..) */
     uint32_t *reqs;       /* strings a rule's top-level `and` tests with a bare $a */
+    uint8_t *needs_hit;   /* per rule: false unless one of its strings matched */
     uint32_t ticks;      /* loop iterations since the last clock reading */
     bool timed_out;      /* the deadline passed: every loop stops */
 };

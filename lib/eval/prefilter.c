@@ -7,7 +7,10 @@
  * loops qualify: they are cheap, and evaluating them twice (here and in
  * ev_run) cannot change a verdict. After matching, a conjunct that is a bare
  * `$a` works the same way: without a match of $a the rule is false, and
- * ev_run does not evaluate it.
+ * ev_run does not evaluate it. More generally, a rule whose condition is
+ * false unless at least one of its strings matched (`2 of them`,
+ * `uint16(0) == 0x5A4D and ($a or #b > 2)`) is not evaluated when none did;
+ * that is most rules on most objects.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -66,17 +69,83 @@ static bool required_string(const ir_program *p, uint32_t idx, uint32_t *s)
     return true;
 }
 
+static bool own_string(const ir_program *p, uint32_t s, uint32_t rule)
+{
+    return s < p->strings.len && p->strings.items[s].rule == rule;
+}
+
+static bool int_at_least(const ir_program *p, uint32_t idx, int64_t min)
+{
+    return idx < p->nodes.len && p->nodes.items[idx].op == IR_OP_INT &&
+           p->nodes.items[idx].v.i >= min;
+}
+
+/* True when node idx of rule `rule` is false (or undefined) whenever none of
+ * the rule's strings has a match. Conservative: anything not recognised is
+ * assumed satisfiable without matches. */
+static bool needs_hit(const ir_program *p, uint32_t idx, uint32_t rule, int depth)
+{
+    if (depth > 64 || idx >= p->nodes.len)
+        return false;
+    const ir_node *n = &p->nodes.items[idx];
+    switch ((ir_op)n->op) {
+    case IR_OP_AND:
+        return needs_hit(p, n->a, rule, depth + 1) || needs_hit(p, n->b, rule, depth + 1);
+    case IR_OP_OR:
+        return needs_hit(p, n->a, rule, depth + 1) && needs_hit(p, n->b, rule, depth + 1);
+    case IR_OP_STR_FOUND:
+    case IR_OP_STR_AT:
+    case IR_OP_STR_IN:
+        return own_string(p, n->a, rule);
+    case IR_OP_GT:
+    case IR_OP_GE:
+    case IR_OP_EQ: {
+        /* #a > k (k >= 0), #a >= k and #a == k (k >= 1) */
+        const ir_node *l = n->a < p->nodes.len ? &p->nodes.items[n->a] : NULL;
+        return l && l->op == IR_OP_STR_COUNT && l->b == IR_NONE && own_string(p, l->a, rule) &&
+               int_at_least(p, n->b, n->op == IR_OP_GT ? 0 : 1);
+    }
+    case IR_OP_OF_STRINGS: {
+        /* each `of` form below needs at least one item found (of_expr) */
+        bool needs;
+        switch (n->aux) {
+        case IR_Q_ALL:
+        case IR_Q_ANY:
+            needs = n->v.list.count > 0;
+            break;
+        case IR_Q_EXPR:
+        case IR_Q_PERCENT:
+            needs = int_at_least(p, n->c, 1);
+            break;
+        default:
+            needs = false;
+        }
+        if (!needs || n->v.list.first > p->lists.len ||
+            n->v.list.count > p->lists.len - n->v.list.first)
+            return false;
+        for (uint32_t i = 0; i < n->v.list.count; i++)
+            if (!own_string(p, p->lists.items[n->v.list.first + i], rule))
+                return false;
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
 vigil_status ev_gates_build(ev_state *st)
 {
     const ir_program *p = st->prog;
     size_t nr = p->rules.len;
     st->gate_first = calloc(nr + 1, sizeof(*st->gate_first));
     st->req_first = calloc(nr + 1, sizeof(*st->req_first));
+    st->needs_hit = calloc(nr ? nr : 1, 1);
     VEC(uint32_t) gates = {0};
     VEC(uint32_t) reqs = {0};
-    if (!st->gate_first || !st->req_first)
+    if (!st->gate_first || !st->req_first || !st->needs_hit)
         return VIGIL_E_NOMEM;
     for (size_t r = 0; r < nr; r++) {
+        st->needs_hit[r] = needs_hit(p, p->rules.items[r].cond, (uint32_t)r, 0);
         st->gate_first[r] = (uint32_t)gates.len;
         st->req_first[r] = (uint32_t)reqs.len;
         /* walk the left spine of `a and b and c` (parsed left-associatively) */

@@ -83,5 +83,9 @@ vigil_status matcher_scan(const matcher *m, mt_scratch *s, const uint8_t *data, 
  * offset), and whether the string hit MT_MAX_STRING_MATCHES. */
 const mt_match *mt_matches(const mt_scratch *s, uint32_t string_index, size_t *n);
 bool mt_too_many(const mt_scratch *s, uint32_t string_index);
+/* Whether any string hit MT_MAX_STRING_MATCHES in the last scan. */
+bool mt_any_too_many(const mt_scratch *s);
+/* Whether any string of rule `rule` (index into p->rules) has a match. */
+bool mt_rule_hit(const mt_scratch *s, uint32_t rule);
 
 #endif

@@ -30,6 +30,8 @@ struct mt_scratch {
     re_chain **chains; /* per string: its pending chain pieces, made on first use */
     re_work *work;     /* the regex thread machine's buffers */
     uint32_t n;
+    uint32_t *rule_hits; /* per rule: how many of its strings have a match */
+    bool any_too_many;   /* some string hit the match cap (mt_too_many) */
     const uint8_t *single; /* see mt_scratch_set_single_match */
     const uint64_t *fixed; /* see mt_scratch_set_fixed_offsets */
 };
@@ -62,7 +64,9 @@ vigil_status mt_scratch_new(const matcher *m, mt_scratch **out)
     s->lists = calloc(s->n ? s->n : 1, sizeof(*s->lists));
     s->chains = calloc(s->n ? s->n : 1, sizeof(*s->chains));
     s->work = re_work_new();
-    if (!s->lists || !s->chains || !s->work) {
+    size_t nr = m->p->rules.len;
+    s->rule_hits = calloc(nr ? nr : 1, sizeof(*s->rule_hits));
+    if (!s->lists || !s->chains || !s->work || !s->rule_hits) {
         mt_scratch_free(s);
         return VIGIL_E_NOMEM;
     }
@@ -93,6 +97,7 @@ void mt_scratch_free(mt_scratch *s)
     }
     free(s->lists);
     free(s->chains);
+    free(s->rule_hits);
     re_work_free(s->work);
     free(s);
 }
@@ -121,9 +126,19 @@ const mt_match *mt_matches(const mt_scratch *s, uint32_t string_index, size_t *n
     return s->lists[string_index].items;
 }
 
+bool mt_any_too_many(const mt_scratch *s)
+{
+    return s && s->any_too_many;
+}
+
+bool mt_rule_hit(const mt_scratch *s, uint32_t rule)
+{
+    return s && rule < s->m->p->rules.len && s->rule_hits[rule] > 0;
+}
+
 bool mt_too_many(const mt_scratch *s, uint32_t string_index)
 {
-    return s && string_index < s->n && s->lists[string_index].too_many;
+    return s && s->any_too_many && string_index < s->n && s->lists[string_index].too_many;
 }
 
 /* yara -f: the string needs no more matches (see mt_scratch_set_single_match). */
@@ -154,6 +169,7 @@ static void record(scan_ctx *c, uint32_t si, uint64_t off, uint32_t len, uint8_t
         return;
     if (l->len >= MT_MAX_STRING_MATCHES) {
         l->too_many = true;
+        c->s->any_too_many = true;
         l->disabled = true;
         return;
     }
@@ -170,6 +186,8 @@ static void record(scan_ctx *c, uint32_t si, uint64_t off, uint32_t len, uint8_t
         return;
     }
     memmove(l->items + i + 1, l->items + i, (l->len - i) * sizeof(*l->items));
+    if (l->len == 0)
+        c->s->rule_hits[c->m->p->strings.items[si].rule]++;
     memset(&l->items[i], 0, sizeof(l->items[i])); /* no stray padding bytes for callers */
     l->items[i].offset = off;
     l->items[i].length = len;
@@ -221,6 +239,7 @@ static bool on_piece_match(uint64_t start, uint32_t length, void *user)
     switch (re_chain_feed(c->s->chains[si], c->cur_piece, start, length, on_chain_match, c)) {
     case RE_CHAIN_TOO_MANY:
         c->s->lists[si].too_many = true; /* yara warns and disables just this piece */
+        c->s->any_too_many = true;
         return false;
     case RE_CHAIN_NOMEM:
         c->st = VIGIL_E_NOMEM;
@@ -393,6 +412,8 @@ static void reset(mt_scratch *s)
         s->lists[i].disabled = false;
         re_chain_reset(s->chains[i]);
     }
+    memset(s->rule_hits, 0, s->m->p->rules.len * sizeof(*s->rule_hits));
+    s->any_too_many = false;
 }
 
 /* Gives back the pages of a mapped file that the scan has passed, keeping a

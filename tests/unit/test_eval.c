@@ -280,11 +280,20 @@ static uint32_t FOR_IN(uint32_t q, uint32_t c, uint32_t slot, uint32_t iter, uin
 
 /* ---- running ---- */
 
+/* The rule run() adds owns only $c, which matched nothing: conditions that
+ * cannot hold without a match are then skipped (prefilter.c, needs_hit). */
+static bool owns_only_c;
+
 static int run(uint32_t cond)
 {
     ir_rule r;
     memset(&r, 0, sizeof(r));
     r.cond = cond;
+    r.strings_count = (uint32_t)P.strings.len; /* the rule owns $a $b $c (ir_string.rule 0) */
+    if (owns_only_c) {
+        r.strings_first = SC;
+        r.strings_count = 1;
+    }
     assert_true(vec_push(&P.rules, r));
     ev_state *st = NULL;
     assert_int_equal(ev_state_new(&P, &st), VIGIL_OK);
@@ -635,6 +644,30 @@ static void test_of_strings(void **state)
     YF(OF(IR_OP_OF_STRINGS, IR_Q_EXPR, UNDEF(), ac, 2));        /* uint8(100) of ($a,$c) */
     YF(OF(IR_OP_OF_STRINGS, IR_Q_EXPR, UNDEF(), c, 1));         /* uint8(100) of ($c) */
     YT(DEF(OF(IR_OP_OF_STRINGS, IR_Q_EXPR, UNDEF(), all3, 3))); /* defined (uint8(100) of them) */
+}
+
+/* Rules none of whose strings matched: only those that cannot be true
+ * without a match may be skipped; the rest are evaluated as ever. */
+static void test_rules_without_hits(void **state)
+{
+    (void)state;
+    const uint32_t c[] = {SC};
+    owns_only_c = true;
+    YF(SOP(IR_OP_STR_FOUND, SC, IR_NONE));                    /* $c */
+    YF(BIN(IR_OP_AND, LEAF(IR_OP_TRUE), SOP(IR_OP_STR_FOUND, SC, IR_NONE)));
+    YF(OF(IR_OP_OF_STRINGS, IR_Q_ANY, IR_NONE, c, 1));         /* any of ($c) */
+    YF(OF(IR_OP_OF_STRINGS, IR_Q_EXPR, I(1), c, 1));           /* 1 of ($c) */
+    YF(OF(IR_OP_OF_STRINGS, IR_Q_PERCENT, I(50), c, 1));       /* 50% of ($c) */
+    YF(BIN(IR_OP_GT, SOP(IR_OP_STR_COUNT, SC, IR_NONE), I(0))); /* #c > 0 */
+    YT(OF(IR_OP_OF_STRINGS, IR_Q_NONE, IR_NONE, c, 1));        /* none of ($c) */
+    YT(OF(IR_OP_OF_STRINGS, IR_Q_EXPR, I(0), c, 1));           /* 0 of ($c) */
+    YT(OF(IR_OP_OF_STRINGS, IR_Q_EXPR, I(-1), c, 1));          /* -1 of ($c) */
+    YT(OF(IR_OP_OF_STRINGS, IR_Q_PERCENT, I(0), c, 1));        /* 0% of ($c) */
+    YT(EQI(SOP(IR_OP_STR_COUNT, SC, IR_NONE), 0));             /* #c == 0 */
+    YT(BIN(IR_OP_GE, SOP(IR_OP_STR_COUNT, SC, IR_NONE), I(0))); /* #c >= 0 */
+    YT(NOT(SOP(IR_OP_STR_FOUND, SC, IR_NONE)));               /* not $c */
+    YT(BIN(IR_OP_OR, LEAF(IR_OP_TRUE), SOP(IR_OP_STR_FOUND, SC, IR_NONE)));
+    owns_only_c = false;
 }
 
 static void test_for_of(void **state)
@@ -1025,6 +1058,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_entrypoint_externals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_strings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_of_strings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules_without_hits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_for_of, setup, teardown),
         cmocka_unit_test_setup_teardown(test_for_in, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loop_raw_bodies, setup, teardown),
