@@ -768,6 +768,8 @@ void ev_state_free(ev_state *st)
     free(st->req_first);
     free(st->reqs);
     free(st->needs_hit);
+    free(st->gate_slot);
+    free(st->slot_value);
     free(st->ns_failed);
     free(st);
 }

@@ -48,6 +48,9 @@ struct ev_state {
     uint32_t cur_string; /* string of the innermost `for ... of`, or IR_NONE */
     uint32_t *gate_first; /* per rule + 1: its gates are gates[gate_first[r]..gate_first[r+1]) */
     uint32_t *gates;      /* string-free conjuncts of rule conditions (prefilter.c) */
+    uint32_t *gate_slot;  /* per gate: its slot, shared by structurally equal gates */
+    uint8_t *slot_value;  /* per slot, per object: unknown, true or false */
+    uint32_t nslots;
     uint32_t *req_first;  /* per rule + 1: its required strings, reqs[req_first[r]..) */
     uint32_t *reqs;       /* strings a rule's top-level `and` tests with a bare $a */
     uint8_t *needs_hit;   /* per rule: false unless one of its strings matched */

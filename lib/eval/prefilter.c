@@ -69,6 +69,104 @@ static bool required_string(const ir_program *p, uint32_t idx, uint32_t *s)
     return true;
 }
 
+/* Gates repeat: thousands of rules open with `uint16(0) == 0x5A4D` or
+ * `filesize < 2MB`, each its own subtree. Structurally equal gates share
+ * one slot (gate_slot), evaluated at most once per object. */
+static uint64_t tree_hash(const ir_program *p, uint32_t idx, int depth)
+{
+    if (idx == IR_NONE || idx >= p->nodes.len || depth > 64)
+        return 0x9e3779b97f4a7c15u;
+    const ir_node *n = &p->nodes.items[idx];
+    uint64_t h = ((uint64_t)n->op << 40) ^ ((uint64_t)n->aux << 8) ^ n->type;
+    switch ((ir_op)n->op) {
+    case IR_OP_INT:
+    case IR_OP_FLOAT:
+        h ^= (uint64_t)n->v.i * 0xff51afd7ed558ccdu;
+        break;
+    case IR_OP_STRING:
+    case IR_OP_REGEX:
+        h ^= (uint64_t)n->v.s.len * 0xc4ceb9fe1a85ec53u;
+        break;
+    case IR_OP_EXTERNAL:
+        h ^= (uint64_t)n->a * 0xc4ceb9fe1a85ec53u;
+        return h;
+    default:
+        break;
+    }
+    h = h * 31 + tree_hash(p, n->a, depth + 1);
+    h = h * 31 + tree_hash(p, n->b, depth + 1);
+    return h * 31 + tree_hash(p, n->c, depth + 1);
+}
+
+static bool same_tree(const ir_program *p, uint32_t x, uint32_t y, int depth)
+{
+    if (x == y)
+        return true;
+    if (x >= p->nodes.len || y >= p->nodes.len || depth > 64)
+        return false;
+    const ir_node *a = &p->nodes.items[x], *b = &p->nodes.items[y];
+    if (a->op != b->op || a->type != b->type || a->aux != b->aux)
+        return false;
+    switch ((ir_op)a->op) {
+    case IR_OP_INT:
+    case IR_OP_FLOAT:
+        if (a->v.i != b->v.i) /* a float's bits */
+            return false;
+        break;
+    case IR_OP_STRING:
+    case IR_OP_REGEX:
+        /* validate.c keeps pool ranges in bounds */
+        if (a->v.s.len != b->v.s.len ||
+            memcmp(p->pool.items + a->v.s.off, p->pool.items + b->v.s.off, a->v.s.len) != 0)
+            return false;
+        break;
+    case IR_OP_EXTERNAL:
+        return a->a == b->a;
+    default:
+        break;
+    }
+    return same_tree(p, a->a, b->a, depth + 1) && same_tree(p, a->b, b->b, depth + 1) &&
+           same_tree(p, a->c, b->c, depth + 1);
+}
+
+/* Gives every gate its slot: the first structurally equal gate's. */
+static vigil_status share_gates(ev_state *st, size_t ngates)
+{
+    const ir_program *p = st->prog;
+    size_t cap = 16;
+    while (cap < 2 * ngates)
+        cap *= 2;
+    uint32_t *table = malloc(cap * sizeof(*table)); /* gate index of a slot's first gate */
+    st->gate_slot = malloc((ngates ? ngates : 1) * sizeof(*st->gate_slot));
+    if (!table || !st->gate_slot) {
+        free(table);
+        return VIGIL_E_NOMEM;
+    }
+    memset(table, 0xFF, cap * sizeof(*table));
+    uint32_t slots = 0;
+    for (size_t g = 0; g < ngates; g++) {
+        size_t h = (size_t)tree_hash(p, st->gates[g], 0) & (cap - 1);
+        for (;; h = (h + 1) & (cap - 1)) {
+            uint32_t first = table[h];
+            if (first == UINT32_MAX) {
+                table[h] = (uint32_t)g;
+                st->gate_slot[g] = slots++;
+                break;
+            }
+            if (same_tree(p, st->gates[first], st->gates[g], 0)) {
+                st->gate_slot[g] = st->gate_slot[first];
+                break;
+            }
+        }
+    }
+    free(table);
+    st->nslots = slots;
+    st->slot_value = calloc(slots ? slots : 1, 1);
+    return st->slot_value ? VIGIL_OK : VIGIL_E_NOMEM;
+}
+
+enum { SLOT_UNKNOWN = 0, SLOT_TRUE = 1, SLOT_FALSE = 2 };
+
 static bool own_string(const ir_program *p, uint32_t s, uint32_t rule)
 {
     return s < p->strings.len && p->strings.items[s].rule == rule;
@@ -173,7 +271,7 @@ vigil_status ev_gates_build(ev_state *st)
     st->req_first[nr] = (uint32_t)reqs.len;
     st->gates = gates.items; /* may be NULL when no rule has a gate */
     st->reqs = reqs.items;
-    return VIGIL_OK;
+    return share_gates(st, gates.len);
 }
 
 size_t ev_prefilter(ev_state *st, const ev_input *in, uint8_t *dead)
@@ -186,10 +284,15 @@ size_t ev_prefilter(ev_state *st, const ev_input *in, uint8_t *dead)
     st->spine_top = 0;
     st->timed_out = false;
     memset(st->ns_failed, 0, p->namespaces.len);
+    memset(st->slot_value, SLOT_UNKNOWN, st->nslots);
     for (size_t r = 0; r < nr; r++) {
         dead[r] = 0;
-        for (uint32_t g = st->gate_first[r]; g < st->gate_first[r + 1] && !dead[r]; g++)
-            dead[r] = !ev_node_truthy(st, st->gates[g]);
+        for (uint32_t g = st->gate_first[r]; g < st->gate_first[r + 1] && !dead[r]; g++) {
+            uint8_t *v = &st->slot_value[st->gate_slot[g]];
+            if (*v == SLOT_UNKNOWN)
+                *v = ev_node_truthy(st, st->gates[g]) ? SLOT_TRUE : SLOT_FALSE;
+            dead[r] = *v == SLOT_FALSE;
+        }
         if (dead[r] && (p->rules.items[r].flags & IR_RULE_GLOBAL))
             st->ns_failed[p->rules.items[r].ns] = 1;
     }

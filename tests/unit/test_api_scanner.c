@@ -3,7 +3,8 @@
  * records one match of a string that is only tested for presence, and the
  * first call that asks for its matches matches the object again in full, so
  * callers see every match (and, with VIGIL_SCAN_FAST, only the first, as yara
- * -f does). Counted strings are always recorded in full.
+ * -f does). Counted strings are always recorded in full. Rules with equal
+ * string-free gates share one evaluation of them, and only equal ones do.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -106,11 +107,59 @@ static void test_fast_keeps_first_match(void **state)
     vigil_db_free(db);
 }
 
+static vigil_status collect_names(vigil_scanner *s, vigil_event ev, const vigil_rule *r,
+                                  size_t string, void *user)
+{
+    (void)s;
+    (void)string;
+    if (ev == VIGIL_EV_RULE_MATCHING) {
+        strcat(user, vigil_rule_name(r));
+        strcat(user, " ");
+    }
+    return VIGIL_OK;
+}
+
+static void test_shared_gates(void **state)
+{
+    (void)state;
+    static const char rules[] =
+        "rule a { strings: $x = \"x\" condition: uint8(0) == 0x78 and $x }\n"
+        "rule b { strings: $x = \"x\" condition: uint8(0) == 0x79 and $x }\n"
+        "rule c { strings: $x = \"x\" condition: uint8(0) == 0x78 and $x }\n"
+        "rule d { strings: $x = \"x\" condition: filesize < 3 and $x }\n"
+        "rule e { strings: $x = \"x\" condition: filesize < 300 and $x }\n"
+        "rule f { strings: $x = \"x\" condition: uint8(1) == 0x78 and $x }\n"
+        "rule g { strings: $x = \"x\" condition: ext == 1 and $x }\n"
+        "rule h { strings: $x = \"x\" condition: ext == 2 and $x }\n"
+        "rule i { strings: $x = \"x\" condition: ext == 1 and filesize < 3 and $x }\n";
+    vigil_compiler *c = NULL;
+    vigil_db *db = NULL;
+    assert_int_equal(vigil_compiler_new(&c), VIGIL_OK);
+    assert_int_equal(vigil_compiler_define_int(c, "ext", 1), VIGIL_OK);
+    assert_int_equal(vigil_compiler_add_string(c, rules, strlen(rules), NULL, "g.yar"), VIGIL_OK);
+    assert_int_equal(vigil_compiler_build(c, &db), VIGIL_OK);
+    vigil_compiler_free(c);
+    vigil_scanner *s = NULL;
+    assert_int_equal(vigil_scanner_new(db, &s), VIGIL_OK);
+    char names[128] = "";
+    assert_int_equal(vigil_scanner_scan_mem(s, (const uint8_t *)"xyz", 3, collect_names, names),
+                     VIGIL_OK);
+    assert_string_equal(names, "a c e g ");
+    names[0] = '\0';
+    assert_int_equal(vigil_scanner_define_int(s, "ext", 2), VIGIL_OK);
+    assert_int_equal(vigil_scanner_scan_mem(s, (const uint8_t *)"yx", 2, collect_names, names),
+                     VIGIL_OK);
+    assert_string_equal(names, "b d e f h ");
+    vigil_scanner_free(s);
+    vigil_db_free(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_presence_strings_are_detailed_on_demand),
         cmocka_unit_test(test_fast_keeps_first_match),
+        cmocka_unit_test(test_shared_gates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
