@@ -4,7 +4,8 @@
 # alternating between the tools so drift in machine load hits both alike.
 # Prints the median wall time of each, the vigil/yara ratio, peak RSS from
 # /usr/bin/time -v, and how fast `cat` reads the same files from page cache
-# (the floor no scanner can beat). Kept deliberately plain; extend, don't fork.
+# (the floor no scanner can beat). "load precompiled" is a scan of one empty
+# file with the precompiled rules: start-up plus loading, nothing to match. Kept deliberately plain; extend, don't fork.
 #
 # Usage: bench/compare_yara.sh RULES TARGET_DIR [THREADS] [ROUNDS]
 #   RULES   a rule file, or a folder whose *.yar/*.yara files are all used
@@ -91,6 +92,7 @@ done
 "$yarac" -w "${rule_args[@]}" "$work/rules.yarc" >/dev/null
 "$vigil" compile -w -o "$work/rules.vdb" "${rule_args[@]}" >/dev/null
 scan_opts=(-w -r -p "$threads")
+: >"$work/empty"
 # vigil caches compiled sources (docs/DESIGN.md section 2); an empty cache per
 # run keeps "from source" honest.
 export XDG_CACHE_HOME=$work/cache
@@ -103,23 +105,26 @@ for _ in $(seq "$rounds"); do
     run vsrc "$vigil" yara "${scan_opts[@]}" "${rule_args[@]}" "$target"
     run ybin "$yara" "${scan_opts[@]}" -C "$work/rules.yarc" "$target"
     run vbin "$vigil" yara "${scan_opts[@]}" -C "$work/rules.vdb" "$target"
+    run yload "$yara" -w -C "$work/rules.yarc" "$work/empty"
+    run vload "$vigil" yara -w -C "$work/rules.vdb" "$work/empty"
 done
 
 read -r cat_s _ < <(median cat)
 echo
 awk -v s="$cat_s" -v b="$bytes" 'BEGIN {
     printf "page-cache read (cat): %.3f s, %.0f MB/s\n\n", s, (s > 0 ? b / 1e6 / s : 0) }'
-printf '%-14s %9s %9s %11s %9s %9s %12s\n' mode "yara s" "vigil s" "vigil/yara" \
-    "yara MB" "vigil MB" "vigil MB/s"
+printf '%-16s %9s %9s %11s %9s %9s %9s %12s\n' mode "yara s" "vigil s" "vigil/yara" \
+    "speed-up" "yara MB" "vigil MB" "vigil MB/s"
 row() {
     local ys ym vs vm
     read -r ys ym < <(median "$2")
     read -r vs vm < <(median "$3")
     awk -v n="$1" -v ys="$ys" -v vs="$vs" -v ym="$ym" -v vm="$vm" -v b="$bytes" -v scan="$4" \
-        'BEGIN { printf "%-14s %9.3f %9.3f %11.2f %9.1f %9.1f %12s\n", n, ys, vs,
-                 (ys > 0 ? vs / ys : 0), ym, vm,
+        'BEGIN { printf "%-16s %9.3f %9.3f %11.2f %8.1fx %9.1f %9.1f %12s\n", n, ys, vs,
+                 (ys > 0 ? vs / ys : 0), (vs > 0 ? ys / vs : 0), ym, vm,
                  (scan && vs > 0 ? sprintf("%.0f", b / 1e6 / vs) : "-") }'
 }
+row "load precompiled" yload vload 0
 row "compile only" yarac vcompile 0
 row "from source" ysrc vsrc 1
 row "precompiled" ybin vbin 1
