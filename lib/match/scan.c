@@ -32,6 +32,10 @@ struct mt_scratch {
     uint32_t n;
     uint32_t *rule_hits; /* per rule: how many of its strings have a match */
     bool any_too_many;   /* some string hit the match cap (mt_too_many) */
+    /* what reset() must clear, so that a scan costs nothing per string that
+     * saw no match: strings given a match, strings given a chain */
+    uint32_t *touched, ntouched;
+    uint32_t *chained, nchained;
     const uint8_t *single; /* see mt_scratch_set_single_match */
     const uint64_t *fixed; /* see mt_scratch_set_fixed_offsets */
 };
@@ -66,7 +70,9 @@ vigil_status mt_scratch_new(const matcher *m, mt_scratch **out)
     s->work = re_work_new();
     size_t nr = m->p->rules.len;
     s->rule_hits = calloc(nr ? nr : 1, sizeof(*s->rule_hits));
-    if (!s->lists || !s->chains || !s->work || !s->rule_hits) {
+    s->touched = calloc(s->n ? s->n : 1, sizeof(*s->touched));
+    s->chained = calloc(s->n ? s->n : 1, sizeof(*s->chained));
+    if (!s->lists || !s->chains || !s->work || !s->rule_hits || !s->touched || !s->chained) {
         mt_scratch_free(s);
         return VIGIL_E_NOMEM;
     }
@@ -98,6 +104,8 @@ void mt_scratch_free(mt_scratch *s)
     free(s->lists);
     free(s->chains);
     free(s->rule_hits);
+    free(s->touched);
+    free(s->chained);
     re_work_free(s->work);
     free(s);
 }
@@ -186,8 +194,10 @@ static void record(scan_ctx *c, uint32_t si, uint64_t off, uint32_t len, uint8_t
         return;
     }
     memmove(l->items + i + 1, l->items + i, (l->len - i) * sizeof(*l->items));
-    if (l->len == 0)
+    if (l->len == 0) {
         c->s->rule_hits[c->m->p->strings.items[si].rule]++;
+        c->s->touched[c->s->ntouched++] = si; /* once per scan: len is 0 until reset */
+    }
     memset(&l->items[i], 0, sizeof(l->items[i])); /* no stray padding bytes for callers */
     l->items[i].offset = off;
     l->items[i].length = len;
@@ -281,6 +291,7 @@ static void verify_re(scan_ctx *c, uint32_t si, uint8_t pi, uint32_t piece, uint
             c->st = st;
             return;
         }
+        c->s->chained[c->s->nchained++] = si; /* chains live as long as the scratch */
         ch = c->s->chains[si];
     }
     if (!ch) {
@@ -406,14 +417,20 @@ static void sweep_chain(scan_ctx *c, uint32_t si)
 
 static void reset(mt_scratch *s)
 {
-    for (uint32_t i = 0; i < s->n; i++) {
-        s->lists[i].len = 0;
-        s->lists[i].too_many = false;
-        s->lists[i].disabled = false;
-        re_chain_reset(s->chains[i]);
+    if (s->any_too_many) {
+        /* caps are rare; the flags they set are cleared the long way */
+        for (uint32_t i = 0; i < s->n; i++) {
+            s->lists[i].too_many = false;
+            s->lists[i].disabled = false;
+        }
+        s->any_too_many = false;
     }
+    for (uint32_t k = 0; k < s->ntouched; k++)
+        s->lists[s->touched[k]].len = 0;
+    s->ntouched = 0;
+    for (uint32_t k = 0; k < s->nchained; k++)
+        re_chain_reset(s->chains[s->chained[k]]);
     memset(s->rule_hits, 0, s->m->p->rules.len * sizeof(*s->rule_hits));
-    s->any_too_many = false;
 }
 
 /* Gives back the pages of a mapped file that the scan has passed, keeping a
