@@ -30,8 +30,6 @@
 #endif
 
 #define MAX_LIST 256
-/* Files are scanned whole for now (see docs/vigil.1, LIMITS). */
-#define SCAN_FILE_MAX ((uint64_t)4 << 30)
 
 typedef struct scan_opts {
     const char *rules[MAX_LIST];
@@ -296,10 +294,6 @@ static void scan_one(void *ctx, const char *path, const struct stat *st, outbuf 
 {
     scan_worker *w = ctx;
     const report *rep = &w->o->rep;
-    if ((uint64_t)st->st_size > SCAN_FILE_MAX) {
-        report_warning(rep, ob, path, "larger than 4 GiB, not scanned");
-        return;
-    }
     w->path = path;
     w->ob = ob;
     char why[512];
