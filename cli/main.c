@@ -21,6 +21,7 @@ static const command commands[] = {
     {"yara", cmd_yara, "drop-in for the yara " VIGIL_YARA_COMPAT " command line"},
     {"compile", cmd_compile, "compile rules into a database file"},
     {"check", cmd_check, "report errors and warnings in rules"},
+    {"dump", cmd_dump, "print what the YARA modules make of files"},
 };
 
 static void usage(FILE *out)

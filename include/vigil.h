@@ -216,6 +216,58 @@ size_t vigil_scanner_match_count(vigil_scanner *s, const vigil_rule *rule, size_
 vigil_match vigil_scanner_match(vigil_scanner *s, const vigil_rule *rule, size_t i,
                                 size_t k);
 
+/* ------------------------------------------------------------------ */
+/* Module data (yara -D, vigil dump)                                  */
+
+/* The YARA modules this build provides (`import "pe"`), by number. */
+size_t vigil_module_count(void);
+const char *vigil_module_name(size_t i); /* NULL if i is out of range */
+
+/* The modules a database's rules import, in import order. */
+size_t vigil_db_module_count(const vigil_db *db);
+const char *vigil_db_module_name(const vigil_db *db, size_t i);
+
+typedef enum vigil_value_kind {
+    VIGIL_VALUE_UNDEFINED = 0,
+    VIGIL_VALUE_INT,
+    VIGIL_VALUE_FLOAT,
+    VIGIL_VALUE_STRING,
+} vigil_value_kind;
+
+typedef enum vigil_node_kind {
+    VIGIL_NODE_VALUE,  /* a leaf: integer, float or string member/element */
+    VIGIL_NODE_STRUCT, /* the following nodes, up to the matching END, are its members */
+    VIGIL_NODE_ARRAY,  /* ... its elements */
+    VIGIL_NODE_DICT,   /* ... its entries */
+    VIGIL_NODE_END,
+} vigil_node_kind;
+
+/* One node of a module's data, in yara -D order (members of declared
+ * structures in reverse declaration order, as yara prints them). */
+typedef struct vigil_module_node {
+    vigil_node_kind kind;
+    unsigned depth;       /* 0: the module itself */
+    const char *name;     /* member name; NULL for array elements and dict entries */
+    bool is_element;      /* array element (index) or dictionary entry (key) */
+    int64_t index;
+    const uint8_t *key;   /* dictionary entries: the key */
+    size_t key_len;
+    vigil_value_kind value_kind; /* VIGIL_NODE_VALUE */
+    uint8_t declared_kind;       /* ... the declared type: VIGIL_VALUE_INT/FLOAT/STRING */
+    int64_t i;
+    double f;
+    const uint8_t *s;
+    size_t s_len;
+} vigil_module_node;
+
+typedef void (*vigil_module_visit_fn)(const vigil_module_node *node, void *user);
+
+/* Parses data with module `name` (no rules needed) and walks its values.
+ * VIGIL_E_ARG for an unknown module; any data, however malformed, is
+ * VIGIL_OK (the values are then undefined). */
+vigil_status vigil_module_dump(const char *name, const uint8_t *data, size_t len,
+                               vigil_module_visit_fn fn, void *user);
+
 #ifdef __cplusplus
 }
 #endif

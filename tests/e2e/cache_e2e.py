@@ -15,40 +15,23 @@ import subprocess
 import sys
 import tempfile
 
+import e2elib
+from e2elib import check, write
+
 VIGIL = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "vigil"
-failures = []
-passed = 0
 
 
 def run(args, cwd, cache, extra_env=None, debug=True):
-    env = dict(os.environ)
-    env.pop("VIGIL_RULES_DIR", None)
-    env.pop("VIGIL_CACHE_DEBUG", None)
-    if cache is None:
-        env.pop("XDG_CACHE_HOME", None)
-    else:
+    env = {}
+    if cache is not None:
         env["XDG_CACHE_HOME"] = cache
     if debug:
         env["VIGIL_CACHE_DEBUG"] = "1"
     if extra_env:
         env.update(extra_env)
-    p = subprocess.run(args, cwd=cwd, capture_output=True, timeout=120, env=env)
-    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
-
-
-def check(name, cond, detail=""):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(f"{name}: {detail}")
-        print(f"FAIL {name}: {detail}", file=sys.stderr)
-
-
-def write(path, text):
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    with open(path, "w") as f:
-        f.write(text)
+    unset = ["VIGIL_RULES_DIR", "VIGIL_CACHE_DEBUG"] + (["XDG_CACHE_HOME"] if cache is None else [])
+    rc, out, err = e2elib.run(args, cwd, env=env, unset=unset, timeout=120)
+    return rc, out.decode(errors="replace"), err
 
 
 def entries(cache):
@@ -241,8 +224,7 @@ def main():
         prune_cases(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"cache e2e: {passed} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return e2elib.summary("cache e2e")
 
 
 if __name__ == "__main__":

@@ -14,10 +14,12 @@ import os
 import re
 import shutil
 import stat
-import subprocess
 import sys
 import tempfile
 import time
+
+import e2elib
+from e2elib import check, write
 
 VIGIL = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "vigil"
 SOURCE = sys.argv[2] if len(sys.argv) > 2 else None
@@ -27,36 +29,11 @@ TIMEOUT = 60
 EICAR = (r"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD"
          + r"-ANTIVIRUS-TEST-FILE!$H+H*").encode()
 
-failures = []
-passed = 0
 
 
 def run(args, cwd, stdin=None, env=None):
     """Runs a command; returns (rc, stdout bytes, stderr text)."""
-    e = dict(os.environ)
-    e.pop("VIGIL_RULES_DIR", None)
-    if env:
-        e.update(env)
-    p = subprocess.run(args, cwd=cwd, input=stdin, capture_output=True,
-                       timeout=TIMEOUT, env=e)
-    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
-
-
-def check(name, cond, detail=""):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(f"{name}: {detail}")
-        print(f"FAIL {name}: {detail}", file=sys.stderr)
-
-
-def write(path, data, mode=None):
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(data if isinstance(data, bytes) else data.encode())
-    if mode is not None:
-        os.chmod(path, mode)
+    return e2elib.run(args, cwd, stdin=stdin, env=env, timeout=TIMEOUT)
 
 
 def eicar_rule():
@@ -541,8 +518,7 @@ def main():
                 except OSError:
                     pass
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"e2e: {passed} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return e2elib.summary("e2e")
 
 
 if __name__ == "__main__":

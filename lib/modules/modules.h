@@ -1,0 +1,12 @@
+/*
+ * modules.h - every module vigil provides, for registry.c. Each is defined
+ * in its own file of this folder (tests.c, pe.c, ...).
+ */
+#ifndef VIGIL_MODULES_MODULES_H
+#define VIGIL_MODULES_MODULES_H
+
+#include "object.h"
+
+extern const mo_module mo_module_tests;
+
+#endif
