@@ -17,6 +17,7 @@
 #include "args.h"
 #include "cache.h"
 #include "mapscan.h"
+#include "moddata.h"
 #include "cli.h"
 #include "diag.h"
 #include "escape.h"
@@ -243,11 +244,27 @@ static vigil_status on_rule(yscan *y, vigil_event ev, const vigil_rule *r)
     return VIGIL_OK;
 }
 
+/* console.log: yara prints each message on its own line on stdout; here in
+ * the file's output block, so threads never interleave it. */
+static void print_log(const char *msg, size_t len, void *user)
+{
+    yscan *y = user;
+    FILE *out = ob_out(y->ob);
+    fwrite(msg, 1, len, out);
+    fputc('\n', out);
+    ob_check(y->ob);
+}
+
 static vigil_status on_event(vigil_scanner *s, vigil_event ev, const vigil_rule *r, size_t str,
                              void *user)
 {
-    (void)s;
     yscan *y = user;
+    if (ev == VIGIL_EV_MODULE_DATA) {
+        /* yara -D: the module's block, whatever the rules say */
+        vigil_scanner_visit_module(s, str, moddata_print_yara, ob_out(y->ob));
+        ob_check(y->ob);
+        return VIGIL_OK;
+    }
     if (ev != VIGIL_EV_TOO_MANY_MATCHES)
         return on_rule(y, ev, r);
     if (y->o->no_warnings)
@@ -535,8 +552,10 @@ static bool make_scanners(const yopts *o, const vigil_db *db, const extvar *vars
         }
         /* Not-matching rules are always reported: yara's -l check runs on
          * them too, and -n needs them. */
-        vigil_scanner_set_flags(ys[k].scanner, VIGIL_SCAN_REPORT_NOT_MATCHING |
-                                                   (o->fast ? VIGIL_SCAN_FAST : 0u));
+        vigil_scanner_set_flags(ys[k].scanner,
+                                VIGIL_SCAN_REPORT_NOT_MATCHING | (o->fast ? VIGIL_SCAN_FAST : 0u) |
+                                    (o->show_module_data ? VIGIL_SCAN_MODULE_DATA : 0u));
+        vigil_scanner_set_log_callback(ys[k].scanner, print_log, &ys[k]);
     }
     return true;
 }

@@ -164,6 +164,9 @@ typedef enum vigil_event {
     VIGIL_EV_RULE_MATCHING,     /* rule is true for this object */
     VIGIL_EV_RULE_NOT_MATCHING, /* rule is false (only with VIGIL_SCAN_REPORT_NOT_MATCHING) */
     VIGIL_EV_TOO_MANY_MATCHES,  /* a string hit the per-string match cap; string index in `string` */
+    VIGIL_EV_MODULE_DATA,       /* with VIGIL_SCAN_MODULE_DATA, before the rules: module number
+                                 * `string` (of vigil_db_module_*) may be walked with
+                                 * vigil_scanner_visit_module; rule is NULL */
 } vigil_event;
 
 /* Return VIGIL_OK to go on, anything else to stop the scan (it then returns VIGIL_E_ABORTED). */
@@ -176,6 +179,8 @@ void vigil_scanner_free(vigil_scanner *s);
 enum {
     VIGIL_SCAN_FAST = 1u << 0,                 /* stop at the first match of each string (yara -f) */
     VIGIL_SCAN_REPORT_NOT_MATCHING = 1u << 1,  /* also report false rules (yara -n) */
+    VIGIL_SCAN_MODULE_DATA = 1u << 2,          /* load every imported module and report
+                                                * VIGIL_EV_MODULE_DATA (yara -D) */
 };
 void vigil_scanner_set_flags(vigil_scanner *s, unsigned flags);
 void vigil_scanner_set_timeout(vigil_scanner *s, unsigned seconds); /* 0 = none */
@@ -261,6 +266,16 @@ typedef struct vigil_module_node {
 } vigil_module_node;
 
 typedef void (*vigil_module_visit_fn)(const vigil_module_node *node, void *user);
+
+/* Inside a VIGIL_EV_MODULE_DATA callback: walks the module's values for the
+ * object being scanned. */
+vigil_status vigil_scanner_visit_module(vigil_scanner *s, size_t module, vigil_module_visit_fn fn,
+                                        void *user);
+
+/* Where console.log (the console module) writes: fn gets each message
+ * (without newline). Without a callback messages are dropped. */
+typedef void (*vigil_log_fn)(const char *msg, size_t len, void *user);
+void vigil_scanner_set_log_callback(vigil_scanner *s, vigil_log_fn fn, void *user);
 
 /* Parses data with module `name` (no rules needed) and walks its values.
  * VIGIL_E_ARG for an unknown module; any data, however malformed, is

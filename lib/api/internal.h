@@ -34,11 +34,11 @@ struct vigil_db {
 /* Finishes a database whose prog is filled: rule handles, string usage. */
 vigil_status db_init_handles(struct vigil_db *db);
 
-/* Sets a printf-style message into a fixed buffer. */
 /* Walks a module's values for a vigil_module_visit_fn (modules.c). */
 vigil_status api_module_visit(const mo_module *m, const mo_obj *root, vigil_module_visit_fn fn,
                               void *user);
 
+/* Sets a printf-style message into a fixed buffer. */
 void api_set_error(char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

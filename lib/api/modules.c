@@ -16,6 +16,18 @@ const char *vigil_module_name(size_t i)
     return m ? m->name : NULL;
 }
 
+size_t vigil_db_module_count(const vigil_db *db)
+{
+    return db ? db->prog.modules.len : 0;
+}
+
+const char *vigil_db_module_name(const vigil_db *db, size_t i)
+{
+    if (!db || i >= db->prog.modules.len)
+        return NULL;
+    return ir_str(&db->prog, db->prog.modules.items[i]);
+}
+
 typedef struct visit_ctx {
     vigil_module_visit_fn fn;
     void *user;

@@ -42,22 +42,40 @@ struct vigil_scanner {
     const uint8_t *data; /* object being scanned, for match data */
     size_t len;
     bool in_callback;
+    mo_set *mods;        /* the db's imported modules, loaded per object on demand */
+    vigil_log_fn log;
+    void *log_user;
     char last_error[512];
 };
 
 /* The state one scan runs on: a matcher scratch told how the conditions use
  * each string, and an evaluator. Made for a new scanner and again by
  * vigil_scanner_reset; on failure nothing is left allocated. */
-static vigil_status new_scan_state(const struct vigil_db *db, mt_scratch **ms, ev_state **ev)
+static vigil_status new_scan_state(const struct vigil_db *db, mt_scratch **ms, ev_state **ev,
+                                   mo_set **mods)
 {
     *ms = NULL;
     *ev = NULL;
-    vigil_status st = mt_scratch_new(db->m, ms);
+    *mods = NULL;
+    const ir_program *p = &db->prog;
+    const char *names[64] = {0};
+    const char **nv = p->modules.len <= 64 ? names : calloc(p->modules.len, sizeof(*nv));
+    vigil_status st = nv ? VIGIL_OK : VIGIL_E_NOMEM;
+    for (size_t i = 0; nv && i < p->modules.len; i++)
+        nv[i] = ir_str(p, p->modules.items[i]);
+    if (st == VIGIL_OK)
+        st = mo_set_new(nv, p->modules.len, mods, NULL);
+    if (nv != names)
+        free(nv);
+    if (st == VIGIL_OK)
+        st = mt_scratch_new(db->m, ms);
     if (st == VIGIL_OK)
         st = ev_state_new(&db->prog, ev);
     if (st != VIGIL_OK) {
         mt_scratch_free(*ms);
+        mo_set_free(*mods);
         *ms = NULL;
+        *mods = NULL;
         return st;
     }
     mt_scratch_set_single_match(*ms, db->single);
@@ -75,7 +93,7 @@ vigil_status vigil_scanner_new(const vigil_db *db, vigil_scanner **out)
         return VIGIL_E_NOMEM;
     s->db = db;
     const ir_program *p = &db->prog;
-    vigil_status st = new_scan_state(db, &s->ms, &s->ev);
+    vigil_status st = new_scan_state(db, &s->ms, &s->ev, &s->mods);
     if (st == VIGIL_OK) {
         s->results = calloc(p->rules.len ? p->rules.len : 1, 1);
         s->dead = calloc(p->rules.len ? p->rules.len : 1, 1);
@@ -99,6 +117,7 @@ void vigil_scanner_free(vigil_scanner *s)
         return;
     mt_scratch_free(s->ms);
     ev_state_free(s->ev);
+    mo_set_free(s->mods);
     free(s->results);
     free(s->dead);
     free(s->ext);
@@ -112,13 +131,16 @@ vigil_status vigil_scanner_reset(vigil_scanner *s)
      * and the evaluator mid-loop: replace both rather than trust them. */
     mt_scratch *ms;
     ev_state *ev;
-    vigil_status st = new_scan_state(s->db, &ms, &ev);
+    mo_set *mods;
+    vigil_status st = new_scan_state(s->db, &ms, &ev, &mods);
     if (st != VIGIL_OK)
         return st;
     mt_scratch_free(s->ms);
     ev_state_free(s->ev);
+    mo_set_free(s->mods);
     s->ms = ms;
     s->ev = ev;
+    s->mods = mods;
     s->in_callback = false;
     s->matched = false;
     s->partial = false;
@@ -215,17 +237,58 @@ vigil_status vigil_scanner_scan_mapped(vigil_scanner *s, const uint8_t *data, si
     return scan(s, data, len, MT_DROP_BEHIND, fn, user);
 }
 
+static void scanner_log(const uint8_t *msg, size_t len, void *user)
+{
+    const vigil_scanner *s = user;
+    if (s->log)
+        s->log((const char *)msg, len, s->log_user);
+}
+
+void vigil_scanner_set_log_callback(vigil_scanner *s, vigil_log_fn fn, void *user)
+{
+    if (s) {
+        s->log = fn;
+        s->log_user = user;
+    }
+}
+
+vigil_status vigil_scanner_visit_module(vigil_scanner *s, size_t module, vigil_module_visit_fn fn,
+                                        void *user)
+{
+    if (!s || !fn || !s->in_callback || module >= mo_set_count(s->mods))
+        return VIGIL_E_ARG;
+    vigil_status st = VIGIL_OK;
+    const mo_obj *root = mo_set_root(s->mods, (uint32_t)module, &st);
+    if (!root)
+        return st != VIGIL_OK ? st : VIGIL_E_NOMEM;
+    return api_module_visit(mo_set_module(s->mods, (uint32_t)module), root, fn, user);
+}
+
+static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t len,
+                                unsigned mt_flags, vigil_scan_fn fn, void *user);
+
+/* Modules see the object from the first gate to the last callback. */
 static vigil_status scan(vigil_scanner *s, const uint8_t *data, size_t len, unsigned mt_flags,
                          vigil_scan_fn fn, void *user)
 {
-    const ir_program *p = &s->db->prog;
     static const uint8_t empty[1];
     if (!data)
         data = empty;
+    mo_set_begin(s->mods, data, len);
+    vigil_status st = scan_object(s, data, len, mt_flags, fn, user);
+    mo_set_end(s->mods);
+    return st;
+}
+
+static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t len,
+                                unsigned mt_flags, vigil_scan_fn fn, void *user)
+{
+    const ir_program *p = &s->db->prog;
     s->last_error[0] = '\0';
 
     ev_input in = {.prog = p, .data = data, .len = len, .externals = s->ext,
-                   .dead_rules = s->dead};
+                   .dead_rules = s->dead, .modules = s->mods, .log = scanner_log,
+                   .log_user = s};
     in.has_entrypoint = fmt_entrypoint_offset(data, len, &in.entrypoint);
     if (s->timeout) {
         struct timespec ts;
@@ -253,6 +316,14 @@ static vigil_status scan(vigil_scanner *s, const uint8_t *data, size_t len, unsi
     s->data = data;
     s->len = len;
     s->in_callback = true;
+
+    /* yara -D: module data first, as yara prints it when modules load */
+    for (size_t i = 0; fn && (s->flags & VIGIL_SCAN_MODULE_DATA) && i < mo_set_count(s->mods);
+         i++) {
+        st = fn(s, VIGIL_EV_MODULE_DATA, NULL, i, user);
+        if (st != VIGIL_OK)
+            goto aborted;
+    }
 
     bool capped = s->matched && mt_any_too_many(s->ms);
     for (uint32_t i = 0; fn && capped && i < p->strings.len; i++) {

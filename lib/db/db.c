@@ -16,6 +16,7 @@
 
 #include "../api/internal.h"
 #include "../ir/ir_usage.h"
+#include "../modules/registry.h"
 #include "db_format.h"
 
 vigil_status db_init_handles(struct vigil_db *db)
@@ -202,6 +203,7 @@ vigil_status vigil_db_save(const vigil_db *db, const char *path)
         [DB_SEC_POOL] = {p->pool.items, p->pool.len, 1},
         [DB_SEC_MATCHER] = {mblob, mlen, 1},
         [DB_SEC_SOURCES] = {db->sources, db->nsources, sizeof(db_source)},
+        [DB_SEC_MODULES] = {p->modules.items, p->modules.len, sizeof(uint32_t)},
     };
 
     db_header h;
@@ -307,6 +309,9 @@ static const char *validate_tables(const ir_program *p)
     for (size_t i = 0; i < p->namespaces.len; i++)
         if (!pool_str_ok(p, p->namespaces.items[i]))
             return "namespace name out of range";
+    for (size_t i = 0; i < p->modules.len; i++)
+        if (!pool_str_ok(p, p->modules.items[i]))
+            return "module name out of range";
     for (size_t i = 0; i < p->rules.len; i++) {
         const ir_rule *r = &p->rules.items[i];
         if (!pool_str_ok(p, r->name) || r->ns >= p->namespaces.len ||
@@ -377,7 +382,7 @@ vigil_status vigil_db_load(const char *path, vigil_db **out, char *err, size_t e
                   (unsigned long long)h->file_size);
     static const uint32_t elem[DB_SEC__COUNT] = {
         sizeof(ir_rule), sizeof(ir_meta), sizeof(ir_string), sizeof(ir_node), sizeof(uint32_t),
-        sizeof(uint32_t), sizeof(ir_external), 1, 1, sizeof(db_source)};
+        sizeof(uint32_t), sizeof(ir_external), 1, 1, sizeof(db_source), sizeof(uint32_t)};
     for (int i = 0; i < DB_SEC__COUNT; i++) {
         const db_section *s = &h->sections[i];
         if (s->elem_size != elem[i] || s->offset % 8 || s->offset < sizeof(db_header) ||
@@ -408,6 +413,7 @@ vigil_status vigil_db_load(const char *path, vigil_db **out, char *err, size_t e
     BIND(db->prog.namespaces, DB_SEC_NAMESPACES);
     BIND(db->prog.externals, DB_SEC_EXTERNALS);
     BIND(db->prog.pool, DB_SEC_POOL);
+    BIND(db->prog.modules, DB_SEC_MODULES);
     db->prog.max_loop_vars = h->max_loop_vars;
     db->sources = (const db_source *)(base + h->sections[DB_SEC_SOURCES].offset);
     db->nsources = (size_t)(h->sections[DB_SEC_SOURCES].length / sizeof(db_source));
@@ -416,6 +422,12 @@ vigil_status vigil_db_load(const char *path, vigil_db **out, char *err, size_t e
     map = MAP_FAILED;
 
     const char *why = validate_tables(&db->prog);
+    for (size_t i = 0; !why && i < db->prog.modules.len; i++) {
+        const char *name = ir_str(&db->prog, db->prog.modules.items[i]);
+        if (!mo_find_module(name))
+            LOAD_FAIL(VIGIL_E_VERSION, "%s: the rules import module \"%s\", which this vigil lacks",
+                      path, name);
+    }
     for (size_t i = 0; !why && i < db->nsources; i++)
         if (!pool_str_ok(&db->prog, db->sources[i].path))
             why = "source table out of range";

@@ -11,8 +11,9 @@
 #include <stdint.h>
 
 #define DB_MAGIC "VIGILDB\x1a"
-/* 2: adds DB_SEC_SOURCES. */
-#define DB_FORMAT_VERSION 2u
+/* 2: adds DB_SEC_SOURCES. 3: adds DB_SEC_MODULES and module condition
+ * nodes; presence-only matching; FOR_IN variable counts. */
+#define DB_FORMAT_VERSION 3u
 #define DB_BOM 0x01020304u
 
 enum db_section_id {
@@ -26,6 +27,7 @@ enum db_section_id {
     DB_SEC_POOL,
     DB_SEC_MATCHER,
     DB_SEC_SOURCES,
+    DB_SEC_MODULES, /* str per imported module (ir_program.modules) */
     DB_SEC__COUNT
 };
 

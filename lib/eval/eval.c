@@ -56,6 +56,7 @@ static bool truthy(ev_value v)
         return v.len > 0;
     case EV_REGEX:
         return true;
+    case EV_OBJ: /* the compiler never lets an object be a condition */
     case EV_UNDEF:
         break;
     }
@@ -477,6 +478,7 @@ static int64_t contribution(ev_value v)
         return v.len > 0;
     case EV_REGEX:
         return 1;
+    case EV_OBJ:
     case EV_UNDEF:
         break;
     }
@@ -567,6 +569,23 @@ static ev_value for_of(ev_state *st, const ir_node *n)
     return loop_result(&l);
 }
 
+typedef struct each_ctx {
+    loop *l;
+    const ir_node *n;
+} each_ctx;
+
+/* One element (a) or dictionary entry (a = key, b = value) of a module
+ * iterable, bound to the loop's variables. */
+static bool each_step(ev_state *st, ev_value a, ev_value b, void *user)
+{
+    each_ctx *e = user;
+    st->vars[e->n->b] = a;
+    if (e->n->pad == 2)
+        st->vars[e->n->b + 1] = b;
+    loop_step(e->l, eval(st, e->n->v.body));
+    return !e->l->done && !out_of_time(st);
+}
+
 static ev_value for_in(ev_state *st, const ir_node *n)
 {
     loop l;
@@ -576,7 +595,19 @@ static ev_value for_in(ev_state *st, const ir_node *n)
     ev_value *var = &st->vars[n->b];
     ev_value saved = *var;
     const ir_node *it = node(st, n->a);
-    if (it->op == IR_OP_RANGE) {
+    if (it->type == IR_T_OBJECT) {
+        ev_value obj = eval(st, n->a);
+        /* the variable count must fit the iterable (checked at compile time;
+         * a forged database gets no iterations) */
+        bool fits = obj.kind == EV_OBJ && ((obj.i == MO_ARRAY && n->pad == 1) ||
+                                           (obj.i == MO_DICT && n->pad == 2));
+        ev_value saved2 = n->pad == 2 ? st->vars[n->b + 1] : v_undef();
+        each_ctx e = {&l, n};
+        if (fits)
+            ev_module_each(st, obj, each_step, &e);
+        if (n->pad == 2)
+            st->vars[n->b + 1] = saved2;
+    } else if (it->op == IR_OP_RANGE) {
         int64_t lo, hi;
         /* yara: an undefined bound iterates nothing
          * (`for any i in (uint8(100)..uint8(100)) : (true)` is false) */
@@ -727,12 +758,23 @@ static ev_value eval(ev_state *st, uint32_t idx)
         return for_in(st, n);
     case IR_OP_RULE:
         return v_bool(st->results[n->a] != 0);
+    case IR_OP_MOD_ROOT:
+    case IR_OP_MOD_MEMBER:
+    case IR_OP_MOD_INDEX:
+    case IR_OP_MOD_KEY:
+    case IR_OP_MOD_CALL:
+        return ev_module_op(st, n);
     case IR_OP_RANGE: /* only meaningful as an operand; validate.c allows it */
     case IR_OP_ENUM:
     case IR_OP__COUNT:
         break;
     }
     return v_undef();
+}
+
+ev_value ev_eval(ev_state *st, uint32_t idx)
+{
+    return eval(st, idx);
 }
 
 bool ev_node_truthy(ev_state *st, uint32_t idx)

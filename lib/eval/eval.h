@@ -14,6 +14,7 @@
 
 #include "../ir/ir.h"
 #include "../match/matcher.h"
+#include "../modules/instance.h"
 #include "vigil.h"
 
 typedef struct ev_input {
@@ -40,6 +41,12 @@ typedef struct ev_input {
     /* Rules ev_prefilter found dead for this object (prog->rules.len bytes),
      * or NULL: ev_run sets them false without evaluating them. */
     const uint8_t *dead_rules;
+    /* The program's modules (prog->modules, same slots), begun on this
+     * object; NULL when the program imports none. */
+    mo_set *modules;
+    /* Where console.log's messages go; NULL drops them. */
+    void (*log)(const uint8_t *msg, size_t len, void *log_user);
+    void *log_user;
 } ev_input;
 
 typedef struct ev_state ev_state; /* per-scanner scratch (loop variables, stacks) */

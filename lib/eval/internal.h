@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "../ir/ir.h"
+#include "../modules/object.h"
 #include "../re/re.h"
 #include "eval.h"
 
@@ -25,14 +26,25 @@
 
 /* A value is yara's YR_VALUE plus an explicit tag: UNDEFINED is a kind, not
  * a magic integer, so no integer result can be mistaken for it. */
-typedef enum ev_kind { EV_UNDEF = 0, EV_INT, EV_FLOAT, EV_STR, EV_REGEX } ev_kind;
+typedef enum ev_kind { EV_UNDEF = 0, EV_INT, EV_FLOAT, EV_STR, EV_REGEX, EV_OBJ } ev_kind;
 
 typedef struct ev_value {
     ev_kind kind;
-    int64_t i;        /* EV_INT (booleans are 0/1); EV_REGEX: node index */
-    double f;         /* EV_FLOAT */
-    const uint8_t *s; /* EV_STR */
-    size_t len;
+    int64_t i; /* EV_INT (booleans are 0/1); EV_REGEX: node index; EV_OBJ: its mo_type */
+    double f;  /* EV_FLOAT */
+    union {
+        struct {
+            const uint8_t *s; /* EV_STR */
+            size_t len;
+        };
+        /* EV_OBJ: a module structure, array or dictionary (lib/modules): its
+         * value (NULL when the module never made it: reads give undefined)
+         * and the declaration whose member table describes it */
+        struct {
+            const mo_obj *obj;
+            const mo_decl *decl;
+        };
+    };
 } ev_value;
 
 struct ev_state {
@@ -62,6 +74,16 @@ struct ev_state {
 /* Evaluates node idx with the current input and reads its truth as a rule
  * condition would. For prefilter.c. */
 bool ev_node_truthy(ev_state *st, uint32_t idx);
+
+/* Evaluates node idx (eval.c's evaluator, for the files split from it). */
+ev_value ev_eval(ev_state *st, uint32_t idx);
+
+/* The IR_OP_MOD_* operators (modules.c). */
+ev_value ev_module_op(ev_state *st, const ir_node *n);
+/* Calls fn on each element of a module array (one value) or each entry of a
+ * dictionary (key and value) until it returns false. */
+typedef bool (*ev_each_fn)(ev_state *st, ev_value a, ev_value b, void *user);
+void ev_module_each(ev_state *st, ev_value iterable, ev_each_fn fn, void *user);
 
 /* Collects every rule's gates (prefilter.c). */
 vigil_status ev_gates_build(ev_state *st);

@@ -47,6 +47,25 @@ static bool string_free(const ir_program *p, uint32_t idx, int depth)
     case IR_OP_ENTRYPOINT:
     case IR_OP_EXTERNAL:
         return true;
+    /* module values read the object, not strings; a gate such as
+     * `pe.is_pe` or `elf.type == elf.ET_EXEC` loads the module early,
+     * which yara does for every object anyway. Arguments of calls are
+     * checked like any operand; loop variables never occur here. */
+    case IR_OP_MOD_ROOT:
+        return true;
+    case IR_OP_MOD_MEMBER:
+        return string_free(p, n->a, depth + 1);
+    case IR_OP_MOD_INDEX:
+    case IR_OP_MOD_KEY:
+        return string_free(p, n->a, depth + 1) && string_free(p, n->b, depth + 1);
+    case IR_OP_MOD_CALL:
+        if (!string_free(p, n->a, depth + 1) || n->v.list.first > p->lists.len ||
+            n->v.list.count > p->lists.len - n->v.list.first)
+            return false;
+        for (uint32_t i = 0; i < n->v.list.count; i++)
+            if (!string_free(p, p->lists.items[n->v.list.first + i], depth + 1))
+                return false;
+        return true;
     default:
         break;
     }
@@ -88,8 +107,12 @@ static uint64_t tree_hash(const ir_program *p, uint32_t idx, int depth)
         h ^= (uint64_t)n->v.s.len * 0xc4ceb9fe1a85ec53u;
         break;
     case IR_OP_EXTERNAL:
+    case IR_OP_MOD_ROOT:
         h ^= (uint64_t)n->a * 0xc4ceb9fe1a85ec53u;
         return h;
+    case IR_OP_MOD_CALL: /* b is the module slot; the arguments are a list */
+        h ^= (uint64_t)n->b * 0xc4ceb9fe1a85ec53u ^ n->v.list.count;
+        return h * 31 + tree_hash(p, n->a, depth + 1);
     default:
         break;
     }
@@ -121,7 +144,18 @@ static bool same_tree(const ir_program *p, uint32_t x, uint32_t y, int depth)
             return false;
         break;
     case IR_OP_EXTERNAL:
+    case IR_OP_MOD_ROOT:
         return a->a == b->a;
+    case IR_OP_MOD_CALL: {
+        /* string_free checked both argument lists are in range */
+        if (a->b != b->b || a->v.list.count != b->v.list.count || !same_tree(p, a->a, b->a, depth + 1))
+            return false;
+        for (uint32_t i = 0; i < a->v.list.count; i++)
+            if (!same_tree(p, p->lists.items[a->v.list.first + i],
+                           p->lists.items[b->v.list.first + i], depth + 1))
+                return false;
+        return true;
+    }
     default:
         break;
     }

@@ -126,9 +126,24 @@ static bool node_ok(const ir_program *p, const ir_node *n)
     case IR_OP_FOR_IN: {
         if (!quant_ok(p, n) || !node_idx(p, n->a) || !node_idx(p, n->v.body))
             return false;
-        uint16_t op = p->nodes.items[n->a].op;
-        return (op == IR_OP_RANGE || op == IR_OP_ENUM) && n->b < p->max_loop_vars;
+        const ir_node *it = &p->nodes.items[n->a];
+        if (it->op == IR_OP_RANGE || it->op == IR_OP_ENUM)
+            return n->pad == 1 && n->b < p->max_loop_vars;
+        /* a module array (one variable) or dictionary (two): which one it
+         * is shows only at run time, where the variable count is checked */
+        return it->type == IR_T_OBJECT && (n->pad == 1 || n->pad == 2) &&
+               n->b < p->max_loop_vars && n->pad <= p->max_loop_vars - n->b;
     }
+    case IR_OP_MOD_ROOT:
+        return n->a < p->modules.len && n->type == IR_T_OBJECT;
+    case IR_OP_MOD_MEMBER:
+        return node_idx(p, n->a) && p->nodes.items[n->a].type == IR_T_OBJECT;
+    case IR_OP_MOD_INDEX:
+    case IR_OP_MOD_KEY:
+        return node_idx(p, n->a) && p->nodes.items[n->a].type == IR_T_OBJECT && node_idx(p, n->b);
+    case IR_OP_MOD_CALL: /* b: the module the function belongs to */
+        return node_idx(p, n->a) && p->nodes.items[n->a].type == IR_T_OBJECT &&
+               n->b < p->modules.len && list_ok(p, n->v.list, p->nodes.len);
     case IR_OP_ENUM:
         return list_ok(p, n->v.list, p->nodes.len);
     case IR_OP_RULE:
@@ -215,6 +230,18 @@ static bool child_at(const ir_program *p, const ir_node *n, uint32_t k, uint32_t
         fixed[nfixed++] = has_quant_node(n) ? n->c : IR_NONE;
         break;
     case IR_OP_ENUM:
+        list = &n->v.list;
+        break;
+    case IR_OP_MOD_MEMBER:
+        fixed[nfixed++] = n->a;
+        break;
+    case IR_OP_MOD_INDEX:
+    case IR_OP_MOD_KEY:
+        fixed[nfixed++] = n->a;
+        fixed[nfixed++] = n->b;
+        break;
+    case IR_OP_MOD_CALL:
+        fixed[nfixed++] = n->a;
         list = &n->v.list;
         break;
     default:

@@ -33,6 +33,7 @@ void ir_free(ir_program *p)
     IR_FREE_OWNED(&p->lists);
     IR_FREE_OWNED(&p->namespaces);
     IR_FREE_OWNED(&p->externals);
+    IR_FREE_OWNED(&p->modules);
     IR_FREE_OWNED(&p->pool);
 }
 
@@ -94,6 +95,8 @@ const char *ir_op_name(ir_op op)
         [IR_OP_STR_IN] = "in", [IR_OP_RANGE] = "range", [IR_OP_OF_STRINGS] = "of-strings",
         [IR_OP_OF_RULES] = "of-rules", [IR_OP_OF_BOOLS] = "of-bools", [IR_OP_FOR_OF] = "for-of",
         [IR_OP_FOR_IN] = "for-in", [IR_OP_ENUM] = "enum", [IR_OP_RULE] = "rule",
+        [IR_OP_MOD_ROOT] = "module", [IR_OP_MOD_MEMBER] = "member", [IR_OP_MOD_INDEX] = "index",
+        [IR_OP_MOD_KEY] = "key", [IR_OP_MOD_CALL] = "call",
     };
     if ((unsigned)op >= IR_OP__COUNT || !names[op])
         return "?";

@@ -10,7 +10,8 @@
  *   strings[]  one per YARA string ($a ...) of every rule, grouped by rule
  *   nodes[]    condition expressions; a rule's `cond` is its root node
  *   lists[]    uint32 runs referenced by n-ary nodes (string sets, rule sets,
- *              integer enumerations)
+ *              integer enumerations, function arguments)
+ *   modules[]  the YARA modules the rules import (lib/modules), by name
  *
  * Producer: lib/yara (and later lib/clamav). Consumers: lib/match (strings),
  * lib/eval (nodes), lib/db (everything).
@@ -85,7 +86,8 @@ typedef struct ir_string {
 } ir_string;
 
 /* ---- external variables ---- */
-enum { IR_T_UNDEF = 0, IR_T_BOOL, IR_T_INT, IR_T_FLOAT, IR_T_STRING, IR_T_REGEX };
+enum { IR_T_UNDEF = 0, IR_T_BOOL, IR_T_INT, IR_T_FLOAT, IR_T_STRING, IR_T_REGEX,
+       IR_T_OBJECT /* a module structure, array or dictionary (MOD_* operands) */ };
 
 typedef struct ir_external {
     uint32_t name;  /* str */
@@ -146,10 +148,24 @@ typedef enum ir_op {
     IR_OP_OF_RULES,    /* <quant> of <rule set>; v.list = rule indices */
     IR_OP_OF_BOOLS,    /* <quant> of (expr, expr, ...); v.list = node indices */
     IR_OP_FOR_OF,      /* for <quant> of <string set> : ( a ); v.list = string indices */
-    IR_OP_FOR_IN,      /* for <quant> <var slot b> in <a: range or IR_OP_ENUM> : ( body v.body ) */
+    IR_OP_FOR_IN,      /* for <quant> <var slot b> in <a: range, IR_OP_ENUM, or a module
+                        * array (one variable: its elements) or dictionary (two,
+                        * slots b and b+1: key and value)> : ( body v.body );
+                        * pad = number of variables */
     IR_OP_ENUM,        /* (e1, e2, ...); v.list = node indices */
 
     IR_OP_RULE,        /* a: rule index (value of an earlier rule) */
+
+    /* YARA module values (lib/modules/object.h). Object operands are nodes
+     * of type IR_T_OBJECT; member indices refer to the declaration of the
+     * operand's structure, checked again at run time. */
+    IR_OP_MOD_ROOT,    /* a: index into modules[]: the module's structure */
+    IR_OP_MOD_MEMBER,  /* a: structure node; aux: member index */
+    IR_OP_MOD_INDEX,   /* a: array node; b: integer index node */
+    IR_OP_MOD_KEY,     /* a: dictionary node; b: string key node */
+    IR_OP_MOD_CALL,    /* a: structure node; aux: member index of the function
+                        * (one overload); b: index into modules[] of its
+                        * module; v.list = argument nodes */
 
     IR_OP__COUNT
 } ir_op;
@@ -199,6 +215,7 @@ typedef struct ir_program {
     VEC(uint32_t) lists;
     VEC(uint32_t) namespaces; /* str per namespace */
     VEC(ir_external) externals;
+    VEC(uint32_t) modules;    /* str per imported module */
     VEC(char) pool;           /* offset 0 holds "" */
     uint32_t max_loop_vars;   /* loop variable slots the evaluator must provide */
 } ir_program;

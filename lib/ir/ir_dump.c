@@ -194,10 +194,34 @@ static void dump(const ir_program *p, uint32_t n, FILE *out, int depth)
         fputc(')', out);
         return;
     }
+    case IR_OP_MOD_ROOT:
+        fputs(nd->a < p->modules.len ? pool(p, p->modules.items[nd->a]) : "?", out);
+        return;
+    case IR_OP_MOD_MEMBER:
+        fputs("(member ", out);
+        dump(p, nd->a, out, depth + 1);
+        fprintf(out, " #%" PRIu32 ")", nd->aux);
+        return;
+    case IR_OP_MOD_CALL:
+        fputs("(call ", out);
+        dump(p, nd->a, out, depth + 1);
+        fprintf(out, " #%" PRIu32, nd->aux);
+        if (!list_ok(p, nd->v.list)) {
+            fputs(" ?)", out);
+            return;
+        }
+        for (uint32_t i = 0; i < nd->v.list.count; i++) {
+            fputc(' ', out);
+            dump(p, p->lists.items[nd->v.list.first + i], out, depth + 1);
+        }
+        fputc(')', out);
+        return;
     case IR_OP_FOR_IN:
         fputs("(for-in ", out);
         dump_quant(p, nd, out, depth);
         fprintf(out, " var%" PRIu32 " ", nd->b);
+        if (nd->pad == 2)
+            fprintf(out, "var%" PRIu32 " ", nd->b + 1);
         dump(p, nd->a, out, depth + 1);
         fputc(' ', out);
         dump(p, nd->v.body, out, depth + 1);

@@ -109,12 +109,13 @@ void ir_string_usage(const ir_program *p, uint8_t *single, uint64_t *fixed)
                 break;
             case IR_OP_OF_BOOLS:
             case IR_OP_ENUM:
+            case IR_OP_MOD_CALL: /* its arguments may read strings: tests.isum(#a, 1) */
                 for (uint32_t k = 0; k < n->v.list.count && top < p->nodes.len; k++) {
                     uint64_t li = (uint64_t)n->v.list.first + k;
                     if (li < p->lists.len)
                         stack[top++] = p->lists.items[li];
                 }
-                kids[0] = n->c;
+                kids[0] = n->op == IR_OP_MOD_CALL ? n->a : n->c;
                 break;
             case IR_OP_OF_RULES:
                 kids[0] = n->c;
@@ -124,6 +125,10 @@ void ir_string_usage(const ir_program *p, uint8_t *single, uint64_t *fixed)
                 kids[1] = n->c;
                 kids[2] = n->v.body;
                 break;
+            case IR_OP_MOD_MEMBER:
+                kids[0] = n->a;
+                break;
+            case IR_OP_MOD_ROOT: /* a is a module slot, not a node */
             case IR_OP_EXTERNAL:
             case IR_OP_VAR:
             case IR_OP_RULE:

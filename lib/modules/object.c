@@ -466,6 +466,21 @@ mo_val mo_value(const mo_obj *o)
     }
 }
 
+const mo_decl *mo_member_decl(const mo_decl *members, uint32_t k)
+{
+    return k < member_count(members) ? &members[k] : NULL;
+}
+
+mo_val mo_member_value(const mo_obj *o, const mo_decl *members, uint32_t k)
+{
+    const mo_decl *d = mo_member_decl(members, k);
+    if (!d)
+        return mo_undef();
+    if (d->is_const)
+        return const_value(d);
+    return mo_value(mo_get_member(o, k));
+}
+
 int mo_find_member(const mo_decl *members, const char *name, const char *args)
 {
     for (int k = 0; members && members[k].name; k++) {
@@ -495,10 +510,19 @@ const uint8_t *mo_arg_string(const mo_call *c, unsigned i, size_t *len)
     return c->args[i].s;
 }
 
+int64_t mo_arg_regex_match_length(const mo_call *c, unsigned i, const uint8_t *s, size_t len)
+{
+    if (!c->regex || !c->regex[i] || !c->regex_match)
+        return -1;
+    const uint8_t *nul = s ? memchr(s, 0, len) : NULL;
+    if (nul)
+        len = (size_t)(nul - s);
+    return c->regex_match(c->regex[i], s, len, c->regex_user);
+}
+
 bool mo_arg_regex_match(const mo_call *c, unsigned i, const uint8_t *s, size_t len)
 {
-    return c->regex && c->regex[i] && c->regex_match &&
-           c->regex_match(c->regex[i], s, len, c->regex_user);
+    return mo_arg_regex_match_length(c, i, s, len) >= 0;
 }
 
 /* ---- walking ---- */

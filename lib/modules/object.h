@@ -160,6 +160,12 @@ const mo_obj *mo_entry_at(const mo_obj *o, uint64_t k, const uint8_t **key, size
  * non-leaves. */
 mo_val mo_value(const mo_obj *o);
 
+/* The declaration of member k of a member table (bounds-checked), or NULL. */
+const mo_decl *mo_member_decl(const mo_decl *members, uint32_t k);
+/* The value of leaf member k of structure o, whose member table is
+ * `members` (o may be NULL: constants are still known). */
+mo_val mo_member_value(const mo_obj *o, const mo_decl *members, uint32_t k);
+
 /* Index of member `name` in a decl table with the given argument types for
  * functions (NULL args: the first member of that name), or -1. */
 int mo_find_member(const mo_decl *members, const char *name, const char *args);
@@ -175,8 +181,9 @@ mo_obj *mo_ctx_root(mo_ctx *c, const mo_module *m);
 
 /* ---- calling functions ---- */
 
-/* Regex arguments are the evaluator's: it supplies the matcher. */
-typedef bool (*mo_regex_fn)(const void *regex, const uint8_t *s, size_t len, void *user);
+/* Regex arguments are the evaluator's: it supplies the matcher, which
+ * returns the length of the leftmost match of regex in s, or -1. */
+typedef int64_t (*mo_regex_fn)(const void *regex, const uint8_t *s, size_t len, void *user);
 
 struct mo_call {
     const mo_obj *self;   /* the structure the function is a member of */
@@ -197,6 +204,11 @@ struct mo_call {
 int64_t mo_arg_int(const mo_call *c, unsigned i);
 double mo_arg_float(const mo_call *c, unsigned i);
 const uint8_t *mo_arg_string(const mo_call *c, unsigned i, size_t *len);
+/* yara's yr_re_match(regex argument i, s): s is read as a C string (up to
+ * its first NUL); the length of the leftmost match, or -1 when none. */
+int64_t mo_arg_regex_match_length(const mo_call *c, unsigned i, const uint8_t *s, size_t len);
+/* Whether regex argument i matches anywhere in s (read as a C string):
+ * mo_arg_regex_match_length(...) >= 0. */
 bool mo_arg_regex_match(const mo_call *c, unsigned i, const uint8_t *s, size_t len);
 
 static inline mo_val mo_int(int64_t v)

@@ -55,7 +55,7 @@ static mo_val match(mo_call *c)
 {
     size_t len;
     const uint8_t *s = mo_arg_string(c, 1, &len);
-    return mo_int(mo_arg_regex_match(c, 0, s, len));
+    return mo_int(mo_arg_regex_match_length(c, 0, s, len));
 }
 
 static mo_val foobar(mo_call *c)

@@ -494,15 +494,20 @@ bool re_mixes_greedy(const re_prog *p)
     return p && p->mixed_greed;
 }
 
-bool re_search(const re_prog *p, const uint8_t *s, size_t len)
+int64_t re_search_length(const re_prog *p, const uint8_t *s, size_t len)
 {
     int m = -1;
     if (!p || !p->has_whole)
-        return false;
+        return -1;
     if (!rx_exec(&p->whole, p->whole.fwd_start, s, len, 0, xflags(p) | X_SCAN, NULL, NULL, &m,
                  NULL))
-        return false;
-    return m >= 0;
+        return -1;
+    return m >= 0 ? m : -1;
+}
+
+bool re_search(const re_prog *p, const uint8_t *s, size_t len)
+{
+    return re_search_length(p, s, len) >= 0;
 }
 
 void re_length_bounds(const re_prog *p, uint32_t *min, uint32_t *max)

@@ -178,6 +178,9 @@ bool re_mixes_greedy(const re_prog *p);
 
 /* For the `matches` operator: true when the regex matches anywhere in s. */
 bool re_search(const re_prog *p, const uint8_t *s, size_t len);
+/* yara's yr_re_match (module functions' regex arguments): the length of the
+ * match re_search finds, or -1. */
+int64_t re_search_length(const re_prog *p, const uint8_t *s, size_t len);
 
 /* Prefilter helper: the minimum and maximum match length in bytes
  * (max = UINT32_MAX when unbounded). */

@@ -77,7 +77,7 @@ static const char *type_name(uint8_t t)
     }
 }
 
-static bool enter(yp *y)
+bool ex_enter(yp *y)
 {
     if (++y->depth > YC_MAX_EXPR_DEPTH)
         return yp_error(y, NULL, "expression nested too deeply");
@@ -209,9 +209,17 @@ static bool parse_identifier(yp *y, ex *out)
     for (int i = y->nloops - 1; i >= 0; i--) {
         const yp_loopvar *lv = &y->loops[i];
         if (lv->len == t.len && memcmp(lv->src + lv->off, s, t.len) == 0) {
-            if (!ex_mk(y, out, IR_OP_VAR, IR_T_INT, (uint32_t)i, IR_NONE, IR_NONE))
+            if (!ex_mk(y, out, IR_OP_VAR, lv->type, (uint32_t)i, IR_NONE, IR_NONE))
                 return false;
-            return true;
+            if (lv->type != IR_T_OBJECT)
+                return true;
+            /* an element of a module array of structures */
+            out->otype = MO_STRUCT;
+            out->omembers = lv->omembers;
+            out->oslot = lv->oslot;
+            out->oname = s;
+            out->oname_len = t.len;
+            return ym_parse_chain(y, out) && ym_want_value(y, out);
         }
     }
     for (size_t i = 0; i < y->p->externals.len; i++) {
@@ -224,6 +232,11 @@ static bool parse_identifier(yp *y, ex *out)
                          (uint8_t)(e->type == IR_T_BOOL ? IR_T_INT : e->type), (uint32_t)i,
                          IR_NONE, IR_NONE);
     }
+    bool module = false;
+    if (ym_parse_module_ref(y, &t, out, &module))
+        return ym_want_value(y, out);
+    if (module)
+        return false;
     uint32_t r = yc_find_rule(y->st, y->ns, s, t.len);
     if (r != UINT32_MAX)
         return ex_mk(y, out, IR_OP_RULE, IR_T_BOOL, r, IR_NONE, IR_NONE);
@@ -415,7 +428,7 @@ static bool parse_unary_inner(yp *y, ex *out)
  * so this counter bounds the parser's recursion. */
 static bool parse_unary(yp *y, ex *out)
 {
-    if (!enter(y))
+    if (!ex_enter(y))
         return false;
     bool ok = parse_unary_inner(y, out);
     y->depth--;
@@ -717,7 +730,7 @@ static bool parse_not(yp *y, ex *out)
     if (t.kind != KW_NOT && t.kind != KW_DEFINED)
         return parse_rel(y, out);
     yp_advance(y);
-    if (!enter(y))
+    if (!ex_enter(y))
         return false;
     ex a = {0};
     bool ok = parse_not(y, &a) && ex_to_bool(y, &a);

@@ -201,6 +201,62 @@ bool ex_parse_quantifier(yp *y, uint32_t *quant, ex *count)
     return true;
 }
 
+/* `lo..hi)` or `e1, e2, ...)` after the `(` of a for loop's iterator. */
+static bool parse_int_iterator(yp *y, uint32_t *out)
+{
+    ex first = {0};
+    if (!ex_parse_arith(y, 0, &first))
+        return false;
+    if (yp_accept(y, TK_DOTDOT)) {
+        ex hi = {0};
+        if (!ex_parse_arith(y, 0, &hi))
+            return false;
+        if (!hi.primary || hi.type != IR_T_INT)
+            return yp_error(y, &hi.at, "wrong type for range's upper bound");
+        if (!first.primary || first.type != IR_T_INT)
+            return yp_error(y, &first.at, "wrong type for range's lower bound");
+        ex r = {0};
+        if (!ex_mk(y, &r, IR_OP_RANGE, IR_T_INT, first.node, hi.node, IR_NONE))
+            return false;
+        *out = r.node;
+    } else {
+        u32vec items = {0};
+        ex e = first;
+        bool ok = true;
+        for (;;) {
+            if (!e.primary || e.type != IR_T_INT) {
+                ok = yp_error(y, &e.at, "wrong type for enumeration item");
+                break;
+            }
+            if (!vec_push(&items, e.node)) {
+                ok = ex_oom(y);
+                break;
+            }
+            if (!yp_accept(y, TK_COMMA))
+                break;
+            memset(&e, 0, sizeof(e));
+            if (!ex_parse_arith(y, 0, &e)) {
+                ok = false;
+                break;
+            }
+        }
+        uint32_t lf = ok ? ir_add_list(y->p, items.items, items.len) : IR_NONE;
+        uint32_t ln = (uint32_t)items.len;
+        vec_free(&items);
+        if (!ok)
+            return false;
+        if (lf == IR_NONE)
+            return ex_oom(y);
+        ex en = {0};
+        if (!ex_mk(y, &en, IR_OP_ENUM, IR_T_INT, IR_NONE, IR_NONE, IR_NONE))
+            return false;
+        y->p->nodes.items[en.node].v.list.first = lf;
+        y->p->nodes.items[en.node].v.list.count = ln;
+        *out = en.node;
+    }
+    return yp_expect(y, TK_RPAREN);
+}
+
 bool ex_parse_for(yp *y, ex *out)
 {
     out->at = y->tok;
@@ -262,83 +318,70 @@ bool ex_parse_for(yp *y, ex *out)
     if (!yp_expect(y, KW_IN))
         return false;
     token it = y->tok;
-    if (!yp_expect(y, TK_LPAREN))
-        return false;
-    ex first = {0};
-    if (!ex_parse_arith(y, 0, &first))
-        return false;
-    uint32_t iter;
-    if (yp_accept(y, TK_DOTDOT)) {
-        ex hi = {0};
-        if (!ex_parse_arith(y, 0, &hi))
+    yp_loopvar lv[2];
+    memset(lv, 0, sizeof(lv));
+    uint32_t iter = IR_NONE;
+    if (it.kind == TK_IDENT) {
+        /* a module array (its elements) or dictionary (keys and values) */
+        ex obj = {0};
+        if (!ym_parse_iterable(y, &obj))
             return false;
-        if (!hi.primary || hi.type != IR_T_INT)
-            return yp_error(y, &hi.at, "wrong type for range's upper bound");
-        if (!first.primary || first.type != IR_T_INT)
-            return yp_error(y, &first.at, "wrong type for range's lower bound");
-        ex r = {0};
-        if (!ex_mk(y, &r, IR_OP_RANGE, IR_T_INT, first.node, hi.node, IR_NONE))
-            return false;
-        iter = r.node;
+        int want = obj.otype == MO_DICT ? 2 : 1;
+        if (nvars != want)
+            return yp_error(y, &it,
+                            obj.otype == MO_DICT
+                                ? "iterator for \"%.*s\" yields a key,value pair item on each "
+                                  "iteration"
+                                : "iterator for \"%.*s\" yields a single item on each "
+                                  "iteration, but the loop expects %d",
+                            (int)obj.oname_len, obj.oname, nvars);
+        const mo_decl *c = obj.ocont;
+        yp_loopvar *val = &lv[want - 1];
+        lv[0].type = IR_T_STRING; /* a dictionary's key */
+        val->type = c->elem == MO_INT     ? IR_T_INT
+                    : c->elem == MO_FLOAT  ? IR_T_FLOAT
+                    : c->elem == MO_STRING ? IR_T_STRING
+                                           : IR_T_OBJECT;
+        val->omembers = c->members;
+        val->oslot = obj.oslot;
+        iter = obj.node;
     } else {
-        u32vec items = {0};
-        ex e = first;
-        bool ok = true;
-        for (;;) {
-            if (!e.primary || e.type != IR_T_INT) {
-                ok = yp_error(y, &e.at, "wrong type for enumeration item");
-                break;
-            }
-            if (!vec_push(&items, e.node)) {
-                ok = ex_oom(y);
-                break;
-            }
-            if (!yp_accept(y, TK_COMMA))
-                break;
-            memset(&e, 0, sizeof(e));
-            if (!ex_parse_arith(y, 0, &e)) {
-                ok = false;
-                break;
-            }
+        if (!yp_expect(y, TK_LPAREN) || !parse_int_iterator(y, &iter))
+            return false;
+        if (nvars != 1)
+            return yp_error(y, &it,
+                            "iterator yields an integer on each iteration , but the loop "
+                            "expects %d",
+                            nvars);
+        lv[0].type = IR_T_INT;
+    }
+    for (int v = 0; v < nvars; v++) {
+        const char *vname = y->f->src + vars[v].off;
+        for (int i = 0; i < y->nloops + v; i++) {
+            const yp_loopvar *o = i < y->nloops ? &y->loops[i] : &lv[i - y->nloops];
+            const char *oname = i < y->nloops ? o->src + o->off : y->f->src + vars[i - y->nloops].off;
+            size_t olen = i < y->nloops ? o->len : vars[i - y->nloops].len;
+            if (olen == vars[v].len && memcmp(oname, vname, olen) == 0)
+                return yp_error(y, &vars[v], "duplicated loop identifier \"%.*s\"",
+                                (int)vars[v].len, vname);
         }
-        uint32_t lf = ok ? ir_add_list(y->p, items.items, items.len) : IR_NONE;
-        uint32_t ln = (uint32_t)items.len;
-        vec_free(&items);
-        if (!ok)
-            return false;
-        if (lf == IR_NONE)
-            return ex_oom(y);
-        ex en = {0};
-        if (!ex_mk(y, &en, IR_OP_ENUM, IR_T_INT, IR_NONE, IR_NONE, IR_NONE))
-            return false;
-        y->p->nodes.items[en.node].v.list.first = lf;
-        y->p->nodes.items[en.node].v.list.count = ln;
-        iter = en.node;
     }
-    if (!yp_expect(y, TK_RPAREN))
-        return false;
-    if (nvars != 1)
-        return yp_error(y, &it,
-                        "iterator yields an integer on each iteration , but the loop expects %d",
-                        nvars);
-    const char *vname = y->f->src + vars[0].off;
-    for (int i = 0; i < y->nloops; i++) {
-        const yp_loopvar *lv = &y->loops[i];
-        if (lv->len == vars[0].len && memcmp(lv->src + lv->off, vname, lv->len) == 0)
-            return yp_error(y, &vars[0], "duplicated loop identifier \"%.*s\"", (int)vars[0].len,
-                            vname);
-    }
-    if (y->nloops >= YC_MAX_LOOP_DEPTH)
+    if (y->nloops + nvars > YC_MAX_LOOP_DEPTH)
         return yp_error(y, &out->at, "loop nesting limit exceeded");
     if (!yp_expect(y, TK_COLON) || !yp_expect(y, TK_LPAREN))
         return false;
     uint32_t slot = (uint32_t)y->nloops;
-    y->loops[y->nloops++] = (yp_loopvar){vars[0].off, vars[0].len, y->f->src};
-    if (y->p->max_loop_vars < slot + 1)
-        y->p->max_loop_vars = slot + 1;
+    for (int v = 0; v < nvars; v++) {
+        lv[v].off = vars[v].off;
+        lv[v].len = vars[v].len;
+        lv[v].src = y->f->src;
+        y->loops[y->nloops++] = lv[v];
+    }
+    if (y->p->max_loop_vars < slot + (uint32_t)nvars)
+        y->p->max_loop_vars = slot + (uint32_t)nvars;
     ex body = {0};
     bool ok = ex_parse_bool(y, &body) && ex_to_bool(y, &body);
-    y->nloops--;
+    y->nloops -= nvars;
     if (!ok || !yp_expect(y, TK_RPAREN))
         return false;
     if (!ex_mk(y, out, IR_OP_FOR_IN, IR_T_BOOL, iter, slot, cnode))
@@ -346,5 +389,6 @@ bool ex_parse_for(yp *y, ex *out)
     ir_node *nd = &y->p->nodes.items[out->node];
     nd->aux = quant;
     nd->v.body = body.node;
+    nd->pad = (uint8_t)nvars;
     return true;
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "../ir/ir.h"
+#include "../modules/object.h"
 #include "lex.h"
 #include "map.h"
 #include "yara.h"
@@ -30,10 +31,17 @@ typedef struct yc_wildcard {
     uint32_t prefix; /* pool offset */
 } yc_wildcard;
 
+/* A module imported into a namespace (yara's imports are per namespace). */
+typedef struct yc_import {
+    uint32_t ns;
+    uint32_t slot; /* index into p->modules */
+} yc_import;
+
 struct yc_state {
     ir_program *p;
     yc_map rules; /* key: namespace index + rule name */
     VEC(yc_wildcard) wildcards;
+    VEC(yc_import) imports;
 };
 
 /* One file being parsed (the top source or an included file). */
@@ -51,6 +59,10 @@ typedef struct yp_file {
 typedef struct yp_loopvar {
     size_t off, len; /* name span in the file that declared it */
     const char *src;
+    uint8_t type;    /* IR_T_*: integers for ranges; module iterables give any */
+    /* IR_T_OBJECT: a module structure (an element of the iterated array) */
+    const mo_decl *omembers;
+    uint32_t oslot;
 } yp_loopvar;
 
 typedef struct yp_strinfo {

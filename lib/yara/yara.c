@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../util/file.h"
+#include "expr.h"
 #include "parser.h"
 
 #define MAX_INCLUDE_FILE (64u << 20)
@@ -58,6 +59,7 @@ void yc_free(yc_state *st)
         return;
     yc_map_free(&st->rules);
     vec_free(&st->wildcards);
+    vec_free(&st->imports);
     free(st);
 }
 
@@ -318,7 +320,7 @@ static bool parse_directive(yp *y)
     }
     bool ok;
     if (is_import)
-        ok = yp_error(y, &s, "unknown module \"%s\"", name.items); /* modules: later */
+        ok = ym_import(y, &s, name.items);
     else
         ok = do_include(y, &s, name.items);
     vec_free(&name);

@@ -49,10 +49,27 @@ def dump_cases(tmp):
     check("dump: unknown format", rc == 2 and "unknown format" in err, (rc, err))
 
 
+def yara_d_cases(tmp):
+    """vigil yara -D prints the imported modules' data before the matches,
+    from source and from a compiled database."""
+    write(f"{tmp}/d.yar", 'import "tests"\nrule x { condition: tests.constants.one == 1 }\n')
+    write(f"{tmp}/t.bin", b"abc")
+    rc, out, err = e2elib.run([VIGIL, "yara", "-D", "d.yar", "t.bin"], tmp)
+    check("yara -D: module block then the match",
+          rc == 0 and out.startswith(b"tests\n") and out.endswith(b"x t.bin\n"), (rc, out, err))
+    if YARA:
+        yrc, yout, _ = e2elib.run([YARA, "-D", "d.yar", "t.bin"], tmp)
+        check("yara -D equals yara's", out == yout and rc == yrc, (out, yout))
+    rc, _, err = e2elib.run([VIGIL, "compile", "-o", "d.vdb", "d.yar"], tmp)
+    rc, out2, err = e2elib.run([VIGIL, "yara", "-D", "-C", "d.vdb", "t.bin"], tmp)
+    check("yara -D -C: the same from a compiled database", rc == 0 and out2 == out, (out2, err))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="vigil-mod-e2e-")
     try:
         dump_cases(tmp)
+        yara_d_cases(tmp)
         if not YARA:
             print("note: yara not installed, comparisons with yara skipped", file=sys.stderr)
     finally:
