@@ -44,7 +44,12 @@ static void check_program(const ir_program *p)
         if (n->op >= IR_OP__COUNT)
             abort();
         if (n->op != IR_OP_EXTERNAL && n->op != IR_OP_VAR && n->op != IR_OP_RULE &&
-            !(n->op >= IR_OP_STR_FOUND && n->op <= IR_OP_STR_IN) && n->a != IR_NONE && n->a >= i)
+            n->op != IR_OP_MOD_ROOT && !(n->op >= IR_OP_STR_FOUND && n->op <= IR_OP_STR_IN) &&
+            n->a != IR_NONE && n->a >= i)
+            abort();
+        /* a module root names a module slot, a call its module in b */
+        if ((n->op == IR_OP_MOD_ROOT && n->a >= p->modules.len) ||
+            (n->op == IR_OP_MOD_CALL && n->b >= p->modules.len))
             abort();
         if (n->op == IR_OP_VAR && n->a >= p->max_loop_vars)
             abort();

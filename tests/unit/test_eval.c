@@ -275,6 +275,7 @@ static uint32_t FOR_IN(uint32_t q, uint32_t c, uint32_t slot, uint32_t iter, uin
     n.b = slot;
     n.a = iter;
     n.v.body = body;
+    n.pad = 1; /* one loop variable */
     return add(n);
 }
 
