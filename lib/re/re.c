@@ -26,6 +26,8 @@ typedef struct re_part {
     bool nolimit;              /* yara's fast hex path has no 4096-byte cap */
     bool literal;              /* the piece is plain bytes (yara: a text string) */
     rx_fixed fx;               /* its fixed segments (re_fixed.c) */
+    rx_filter *filts;          /* re_filter.c: one per distinct atom node, */
+    size_t nfilts;             /* then one for the part's start (RE_NO_ATOM) */
 } re_part;
 
 /* How the matcher's atom i maps onto the verifier: the verification point
@@ -177,6 +179,9 @@ void re_free(re_prog *p)
     for (size_t i = 0; i < p->nparts; i++) {
         rx_code_free(&p->parts[i].code);
         rx_fixed_free(&p->parts[i].fx);
+        for (size_t k = 0; k < p->parts[i].nfilts; k++)
+            rx_filter_free(&p->parts[i].filts[k]);
+        free(p->parts[i].filts);
         free(p->parts[i].yatoms);
     }
     free(p->parts);
@@ -370,6 +375,44 @@ out:
     return st;
 }
 
+/* Builds each part's filters: one per node its atoms start at, shared by
+ * atoms of one node (nocase and wildcard expansions), and the last one for
+ * verification from the part's start. Not for an exact part (its segment is
+ * the whole test) nor under RE_F_NOFIXED (the machine alone is the
+ * reference the tests hold the filters to). */
+static vigil_status filter_parts(re_prog *p, const rx_ast *ast, const int32_t *roots)
+{
+    for (size_t k = 0; k < p->nparts; k++) {
+        re_part *pt = &p->parts[k];
+        for (size_t j = 0; j < pt->nyatoms; j++)
+            pt->yatoms[j].filt = -1;
+        if ((p->flags & RE_F_NOFIXED) || pt->fx.exact)
+            continue;
+        pt->filts = calloc(pt->nyatoms + 1, sizeof(rx_filter));
+        if (!pt->filts)
+            return VIGIL_E_NOMEM;
+        for (size_t j = 0; j < pt->nyatoms; j++) {
+            rx_yatom *y = &pt->yatoms[j];
+            for (size_t f = 0; f < pt->nfilts && y->filt < 0; f++)
+                if (pt->filts[f].node == y->node)
+                    y->filt = (int32_t)f;
+            if (y->filt >= 0)
+                continue;
+            vigil_status st =
+                rx_filter_build(ast, roots[k], y->node, p->flags, p->hex, &pt->filts[pt->nfilts]);
+            if (st != VIGIL_OK)
+                return st;
+            y->filt = (int32_t)pt->nfilts++;
+        }
+        vigil_status st = rx_filter_build(ast, roots[k], -1, p->flags, p->hex,
+                                          &pt->filts[pt->nfilts]);
+        if (st != VIGIL_OK)
+            return st;
+        pt->nfilts++;
+    }
+    return VIGIL_OK;
+}
+
 static vigil_status compile(const char *src, size_t len, unsigned flags, bool hex, re_prog **out,
                             re_error *err)
 {
@@ -434,6 +477,8 @@ static vigil_status compile(const char *src, size_t len, unsigned flags, bool he
             goto out;
     }
     st = fix_parts(p, &ast, roots);
+    if (st == VIGIL_OK)
+        st = filter_parts(p, &ast, roots);
     if (st == VIGIL_OK)
         st = build_atoms(p);
 out:
@@ -580,6 +625,8 @@ void re_verify(const re_prog *p, re_work *w, uint32_t piece, uint32_t atom, cons
         return;
     const re_part *pt = &p->parts[piece];
     int32_t fwd = pt->code.fwd_start, bwd = -1;
+    /* the part's start filter, unless an atom says otherwise */
+    const rx_filter *flt = pt->nfilts ? &pt->filts[pt->nfilts - 1] : NULL;
     if (atom != RE_NO_ATOM) {
         if (atom >= p->natoms || p->atoms[atom].piece != piece)
             return;
@@ -591,7 +638,10 @@ void re_verify(const re_prog *p, re_work *w, uint32_t piece, uint32_t atom, cons
         atom_start = (size_t)((int64_t)atom_start + x->delta);
         if (x->yatom != EXACT) {
             const rx_yatom *y = &pt->yatoms[x->yatom];
-            if (y->seg >= 0) {
+            /* a filter's first probes test the same bytes (its runs at
+             * distance 0 on both sides of P), so the segment is only
+             * tested where there is none */
+            if (y->seg >= 0 && (pt->fx.exact || y->filt < 0 || pt->filts[y->filt].nprobes == 0)) {
                 /* the atom's segment must be there around it */
                 if (atom_start < y->segoff ||
                     !rx_seg_match(&pt->fx.segs[y->seg], data, len, atom_start - y->segoff))
@@ -603,6 +653,7 @@ void re_verify(const re_prog *p, re_work *w, uint32_t piece, uint32_t atom, cons
             }
             fwd = y->fwd;
             bwd = y->bwd;
+            flt = y->filt >= 0 ? &pt->filts[y->filt] : NULL;
         }
     }
     if (pt->fx.exact && (atom == RE_NO_ATOM || p->ext[atom].yatom == EXACT)) {
@@ -610,6 +661,8 @@ void re_verify(const re_prog *p, re_work *w, uint32_t piece, uint32_t atom, cons
             (void)fn(atom_start, pt->fx.segs[0].len, user);
         return;
     }
+    if (flt && !rx_filter_pass(flt, data, len, atom_start, pt->nolimit))
+        return;
     unsigned xf = xflags(p) | (pt->nolimit ? X_NOLIMIT : 0);
     int fm = -1;
     rx_exec(&pt->code, fwd, data, len, atom_start, xf, NULL, NULL, &fm, w);

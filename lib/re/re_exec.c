@@ -287,6 +287,30 @@ static bool in_class(const rx_class *k, int c, bool nocase)
     return k->negated ? !r : r;
 }
 
+bool rx_char_ok(const rx_class *classes, uint8_t op, uint8_t a, uint8_t b, int32_t x, int ch,
+                unsigned flags)
+{
+    /* the consuming tests of rx_exec below, for one byte out of context (a
+     * word test there also needs the 00 after a wide character, which the
+     * caller's wide form adds) */
+    bool sp = ch == ' ' || (ch >= '\t' && ch <= '\r');
+    bool dg = ch >= '0' && ch <= '9';
+    bool wd = dg || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+    switch ((rx_op)op) {
+    case OP_ANY: case OP_REP_ANY_G: case OP_REP_ANY_U: return (flags & X_DOTALL) || ch != '\n';
+    case OP_LIT: return (flags & X_NOCASE) ? lc(ch) == lc(a) : ch == a;
+    case OP_MASKED: return (ch & b) == a;
+    case OP_CLASS: return in_class(&classes[x], ch, flags & X_NOCASE);
+    case OP_WORD: return wd;
+    case OP_NWORD: return !wd;
+    case OP_SPACE: return sp;
+    case OP_NSPACE: return !sp;
+    case OP_DIGIT: return dg;
+    case OP_NDIGIT: return !dg;
+    default: return true;
+    }
+}
+
 enum { A_NONE, A_CONTINUE, A_KILL, A_KILL_TAIL };
 
 void re_work_release(re_work *w)

@@ -131,6 +131,44 @@ bool rx_seg_window(const rx_seg *s, bool nocase, uint32_t *off, uint32_t *len, i
 /* The same rating for an atom's bytes. */
 int rx_anchor_score(const uint8_t *b, size_t n);
 
+/* A filter (re_filter.c): byte tests every match of a piece passes at some
+ * offset within a window around the verification point P, one probe per
+ * run of fixed-width tests between variable-width parts. Checking them
+ * rules out, in a few memchr calls, most of the atom hits the thread
+ * machine would spend thousands of cycles on to find no match; a hit that
+ * passes is verified as before, so the matches are unchanged. */
+#define RX_FAR ((int64_t)1 << 40) /* an unbounded window edge */
+typedef struct rx_probe {
+    uint8_t *sets;  /* len 256-bit sets: byte i of the run must be in set i */
+    uint32_t len;
+    uint32_t key;   /* the position with the fewest bytes, tested first */
+    int key_byte;   /* its only byte (found with memchr), or -1 */
+    bool back;      /* before P: read by the backward run */
+    int64_t lo, hi; /* the run's first byte is at P+lo .. P+hi (±RX_FAR: open) */
+} rx_probe;
+
+typedef struct rx_filter {
+    int32_t node; /* the top-level node starting at P; -1 for the piece's start */
+    rx_probe *probes;
+    uint32_t nprobes;
+} rx_filter;
+
+/* Builds the filter of the piece rooted at `root` for verification points
+ * at the start of `node` (a top-level node of the piece, or -1 for the
+ * piece's start); no probes when the node is not top-level. flags: RE_F_*. */
+vigil_status rx_filter_build(const rx_ast *ast, int32_t root, int32_t node, unsigned flags,
+                             bool hex, rx_filter *f);
+void rx_filter_free(rx_filter *f);
+/* False when no match of the piece can hold P = data[pos]: neither the
+ * forward run from P nor the backward run ending there could succeed.
+ * nolimit: the piece has no RX_SCAN_LIMIT (yara's fast hex path). */
+bool rx_filter_pass(const rx_filter *f, const uint8_t *data, size_t len, size_t pos,
+                    bool nolimit);
+/* rx_exec's test of one consuming instruction against byte ch, out of
+ * context (flags: X_*). */
+bool rx_char_ok(const rx_class *classes, uint8_t op, uint8_t a, uint8_t b, int32_t x, int ch,
+                unsigned flags);
+
 /* Emits forward then backward code for the tree rooted at `root`. */
 vigil_status rx_emit(rx_ast *ast, int32_t root, rx_code *code, re_error *err);
 void rx_code_free(rx_code *code);
@@ -144,6 +182,7 @@ typedef struct rx_yatom {
     int32_t node;    /* the tree node of its first byte */
     int32_t seg;     /* re_fixed.c: the fixed segment holding that node, -1 if none */
     uint32_t segoff; /* the atom's offset in that segment (bytes, widened) */
+    int32_t filt;    /* re_filter.c: its part's filter for that node, -1 if none */
 } rx_yatom;
 
 /* yara's atom choice for the tree; *n = 0 when there is none. */

@@ -211,6 +211,42 @@ static void test_regex_wide(void **state)
     check(false, 0, "l+o", G2, G2_LEN, "0x19:3 0x1a:2");
 }
 
+/* The shapes the filters (re_filter.c) were made for, with matches and
+ * near misses: a window too narrow, a newline under `.`, a class run one
+ * byte short, a literal just past a bounded repeat. */
+static const char G3[] =
+    "xx cmd  invoke cmd\ninvoke cmdinvoke QUJDRGVmZ2hpamtsbW5vcHFyc3R1dnd4eXowMTIzNDU2Nzg5Kw=="
+    "kernel A/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAkernel http://a.b-c.de/cmd.php "
+    "https://xy/cmd.asp http://abcd/cmd.jsp Exec-Download12345 execdownload1";
+#define G3_LEN (sizeof(G3) - 1)
+/* widened (each byte then 00) for the wide cases: a 41-letter run before kernel */
+static const char G4N[] = "xx cmd  invoke cmd\ninvoke AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAkernel "
+                          "cmdinvoke";
+
+static void test_filter_shapes(void **state)
+{
+    (void)state;
+    check(false, 0, "cmd.{0,30}invoke", G3, G3_LEN, "0x3:11 0x1a:9");
+    check(false, 0, "cmd.{0,30}?invoke", G3, G3_LEN, "0x3:11 0x1a:9");
+    check(false, RE_F_DOTALL, "cmd.{0,30}invoke", G3, G3_LEN, "0x3:32 0xf:20 0x1a:9");
+    check(false, 0, "cmd.{0,2}invoke", G3, G3_LEN, "0x3:11 0x1a:9");
+    check(false, 0, "cmd.{0,1}invoke", G3, G3_LEN, "0x1a:9");
+    check(false, 0, "[A-Za-z0-9+\\/]{40,}kernel", G3, G3_LEN, "0x5f:48 0x60:47 0x61:46");
+    check(false, 0, "[A-Za-z0-9+\\/]{43,}kernel", G3, G3_LEN, "");
+    check(false, 0, "https?:\\/\\/[a-z0-9\\.\\-]{4,40}\\/cmd\\.(php|asp|jsp)", G3, G3_LEN,
+          "0x90:23 0xbb:19");
+    check(false, RE_F_NOCASE, "exec[_\\-]?download[0-9]{1,4}", G3, G3_LEN, "0xcf:17 0xe2:13");
+    uint8_t w[2 * sizeof(G4N)];
+    size_t wn = 0;
+    for (size_t i = 0; i + 1 < sizeof(G4N); i++) {
+        w[wn++] = (uint8_t)G4N[i];
+        w[wn++] = 0;
+    }
+    check(false, RE_F_WIDE, "cmd.{0,30}invoke", w, wn, "0x6:22 0x94:18");
+    check(false, RE_F_WIDE | RE_F_NOCASE, "CMD.{0,30}INVOKE", w, wn, "0x6:22 0x94:18");
+    check(false, RE_F_WIDE, "[A-Za-z0-9+\\/]{40,}kernel", w, wn, "0x34:94 0x36:92");
+}
+
 static void test_hex_matches(void **state)
 {
     (void)state;
@@ -577,7 +613,7 @@ static uint32_t rnd(uint32_t n)
 static void random_hex(char *out, size_t cap, int depth)
 {
     static const char *const tok[] = {"41", "42", "43", "00", "4?", "?2", "??", "[2]",
-                                      "[1-3]", "41 42", "42 43 41", "00 00"};
+                                      "[0-4]", "41 42", "42 43 41", "00 00"};
     size_t n = 1 + rnd(9);
     out[0] = '\0';
     for (size_t i = 0; i < n; i++) {
@@ -603,12 +639,17 @@ static void random_hex(char *out, size_t cap, int depth)
 
 static void random_regex(char *out, size_t cap)
 {
+    /* the second line: shapes the filters (re_filter.c) cut into runs and
+     * windows (repeated classes, bounded dots, equal-width alternatives) */
     static const char *const tok[] = {"a", "b", "A", "\\x00", ".", "[ab]", "a{2}", ".{2}",
-                                      "b?", "(a|bb)", "\\d", "c"};
+                                      "b?", "(a|bb)", "\\d", "c",
+                                      "[ab]{2,4}", ".{0,3}", "a+", "b*", "[^a]", "\\w",
+                                      "(a|b){2}", "a{1,3}", ".{1,2}?", "b+?", "\\s", "(ab|ba)",
+                                      "[a\\n]{3,}", "\\b"};
     size_t n = 1 + rnd(8);
     out[0] = '\0';
-    for (size_t i = 0; i < n && strlen(out) + 8 < cap; i++)
-        strcat(out, tok[rnd(12)]);
+    for (size_t i = 0; i < n && strlen(out) + 12 < cap; i++)
+        strcat(out, tok[rnd(sizeof(tok) / sizeof(tok[0]))]);
 }
 
 static void test_shortcuts_random(void **state)
@@ -616,7 +657,7 @@ static void test_shortcuts_random(void **state)
     (void)state;
     static const uint8_t letters[] = {0x41, 0x42, 0x43, 0x00, 'a', 'b', '\n', '1'};
     uint8_t d[200];
-    for (int iter = 0; iter < 3000; iter++) {
+    for (int iter = 0; iter < 6000; iter++) {
         bool hex = iter % 2 == 0;
         char pat[512];
         unsigned fl = 0;
@@ -670,6 +711,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_regex_matches), cmocka_unit_test(test_regex_wide),
+        cmocka_unit_test(test_filter_shapes),
         cmocka_unit_test(test_hex_matches),   cmocka_unit_test(test_hex_chains),
         cmocka_unit_test(test_chain_semantics), cmocka_unit_test(test_chain_pieces),
         cmocka_unit_test(test_chain_lists),
