@@ -5,14 +5,24 @@
  */
 #include "escape.h"
 
-void esc_print_string(FILE *out, const uint8_t *data, size_t len)
+static void print_escaped(FILE *out, const uint8_t *data, size_t len, const char *fmt)
 {
     for (size_t i = 0; i < len; i++) {
         if (data[i] >= 32 && data[i] <= 126)
             fputc(data[i], out);
         else
-            fprintf(out, "\\x%02X", data[i]);
+            fprintf(out, fmt, data[i]);
     }
+}
+
+void esc_print_string(FILE *out, const uint8_t *data, size_t len)
+{
+    print_escaped(out, data, len, "\\x%02X");
+}
+
+void esc_print_module_string(FILE *out, const uint8_t *data, size_t len)
+{
+    print_escaped(out, data, len, "\\x%02x");
 }
 
 void esc_print_hex(FILE *out, const uint8_t *data, size_t len)

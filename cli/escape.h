@@ -13,6 +13,9 @@
 /* Matched text: printable ASCII as is, every other byte as \xHH. */
 void esc_print_string(FILE *out, const uint8_t *data, size_t len);
 
+/* Module string values (yara -D): the same, with lower-case \xhh. */
+void esc_print_module_string(FILE *out, const uint8_t *data, size_t len);
+
 /* Matched bytes of a hex string: "4D 5A ...", at most 64 bytes then " ...". */
 void esc_print_hex(FILE *out, const uint8_t *data, size_t len);
 

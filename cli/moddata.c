@@ -2,7 +2,7 @@
  * moddata.c - see moddata.h. yara -D's format: one tab per depth, `name`
  * for structures, arrays and dictionaries, `[i]` for array elements, the
  * bare key for dictionary entries, ` = value` for leaves (strings quoted and
- * escaped like matched data, floats with %f, an undefined float as "nan"
+ * escaped like matched data but with lower-case \\xhh, floats with %f, an undefined float as "nan"
  * because yara keeps undefined floats as NaN, other undefined leaves as
  * YR_UNDEFINED).
  */
@@ -42,7 +42,7 @@ void moddata_print_yara(const vigil_module_node *n, void *user)
             break;
         case VIGIL_VALUE_STRING:
             fputc('"', out);
-            esc_print_string(out, n->s, n->s_len);
+            esc_print_module_string(out, n->s, n->s_len);
             fputc('"', out);
             break;
         default:

@@ -8,5 +8,6 @@
 #include "object.h"
 
 extern const mo_module mo_module_tests;
+extern const mo_module mo_module_pe;
 
 #endif

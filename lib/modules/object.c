@@ -536,7 +536,9 @@ static void visit_node(const walker *w, const mo_obj *o, const mo_decl *d, uint8
                        mo_item it, bool in_element);
 
 /* yara builds a declared structure by prepending members and an element by
- * copying its prototype (prepending again), hence the two orders. */
+ * copying its prototype (prepending again), hence the two orders; an element
+ * of an array inside an element is copied once more, which reverses again:
+ * each array or dictionary level flips the order. */
 static void visit_members(const walker *w, const mo_obj *o, const mo_decl *members,
                           unsigned depth, bool in_element)
 {
@@ -576,7 +578,7 @@ static void visit_node(const walker *w, const mo_obj *o, const mo_decl *d, uint8
             if (!e)
                 continue;
             mo_item el = {.depth = it.depth + 1, .is_element = true, .index = (int64_t)i};
-            visit_node(w, e, d, d->elem, el, true);
+            visit_node(w, e, d, d->elem, el, !in_element);
         }
         break;
     case MO_DICT:
@@ -585,7 +587,7 @@ static void visit_node(const walker *w, const mo_obj *o, const mo_decl *d, uint8
         for (uint64_t k = 0; k < mo_count(o); k++) {
             mo_item el = {.depth = it.depth + 1, .is_element = true};
             const mo_obj *e = mo_entry_at(o, k, &el.key, &el.key_len);
-            visit_node(w, e, d, d->elem, el, true);
+            visit_node(w, e, d, d->elem, el, !in_element);
         }
         break;
     default:

@@ -9,8 +9,9 @@
  * Declarations are also what the rule compiler type-checks against, and
  * their order is what `vigil yara -D` prints in (yara prints the members of
  * a declared structure in reverse order and those of array and dictionary
- * elements in declaration order; mo_visit does the same). Keep a module's
- * tables in yara's declaration order.
+ * elements in declaration order, each further array level flipping it
+ * again; mo_visit does the same). Keep a module's tables in yara's
+ * declaration order.
  *
  * Nothing here trusts the scanned bytes: modules parse them with the
  * bounds-checked readers of lib/util/cursor.h and only set values here.

@@ -9,6 +9,7 @@
 
 static const mo_module *const MODULES[] = {
     &mo_module_tests,
+    &mo_module_pe,
 };
 
 size_t mo_module_count(void)

@@ -23,7 +23,8 @@ static mo_val f_one(mo_call *c)
 }
 
 static const mo_decl point[] = {MO_INTEGER("x"), MO_INTEGER("y"), MO_END};
-static const mo_decl inner[] = {MO_STRING_("a"), MO_STRUCT_("pt", point), MO_END};
+static const mo_decl inner[] = {MO_STRING_("a"), MO_STRUCT_("pt", point),
+                                MO_STRUCT_ARRAY("subs", point), MO_END};
 static const mo_decl members[] = {
     MO_CONST_INT("K", 7),
     MO_INTEGER("n"),
@@ -136,14 +137,16 @@ static void test_visit_order(void **state)
     mo_ctx *c = mo_ctx_new();
     mo_obj *root = mo_ctx_root(c, &demo);
     mo_seti(c, root, 5, "items[%d].pt.x", 0);
+    mo_seti(c, root, 6, "items[0].subs[0].x");
     mo_seti(c, root, 1, "in.pt.y");
     mo_setz(c, root, "v", "names[k]");
     char out[1024] = "";
     mo_visit(&demo, root, collect, out);
     /* declared structures (root, in, in.pt) list members last-first;
-     * elements (items[0] and what is inside it) first-last */
-    assert_string_equal(out, "0:demo 1:names 2:k 1:ints 1:items 2:[0] 3:a 3:pt 4:x=5 4:y "
-                             "1:in 2:pt 3:y=1 3:x 2:a 1:f 1:n 1:K=7 ");
+     * elements (items[0] and what is inside it) first-last; elements of an
+     * array inside an element (items[0].subs[0]) last-first again */
+    assert_string_equal(out, "0:demo 1:names 2:k 1:ints 1:items 2:[0] 3:a 3:pt 4:x=5 4:y 3:subs "
+                             "4:[0] 5:y 5:x=6 1:in 2:subs 2:pt 3:y=1 3:x 2:a 1:f 1:n 1:K=7 ");
     mo_ctx_free(c);
 }
 

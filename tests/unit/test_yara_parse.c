@@ -606,7 +606,7 @@ static void test_errors_toplevel(void **state)
     fx *f = *state;
     expect_error(f, "rule a { condition: true } rule a { condition: true }",
                  "E 1:33 [] duplicated identifier \"a\"");
-    expect_error(f, "import \"pe\" rule a { condition: true }", "E 1:8 [] unknown module \"pe\"");
+    expect_error(f, "import \"nope\" rule a { condition: true }", "E 1:8 [] unknown module \"nope\"");
     expect_error(f, "include \"/nonexistent/nope.yar\" rule a { condition: true }",
                  "E 1:9 [] can't open include file: /nonexistent/nope.yar");
     expect_error(f, "rule a : t1 t1 { condition: true }",

@@ -1,0 +1,198 @@
+/*
+ * pe.c - the PE view (see pe.h): header decoding and RVA mapping. Field
+ * offsets are the PE/COFF specification's; acceptance rules and the RVA
+ * mapping are yara 4.2.3's, because the values built on them must be
+ * yara's. Every read goes through the bounds-checked cursor.
+ */
+#include "pe.h"
+
+#include "../util/cursor.h"
+
+#define DOS_HEADER_SIZE 64
+#define FILE_HEADER_SIZE 20
+#define OPT_HEADER32_SIZE 224
+#define OPT_HEADER64_SIZE 240
+#define SECTION_HEADER_SIZE 40
+#define DATA_DIRECTORY_SIZE 8
+
+bool fmt_pe_fits(const fmt_pe *pe, uint64_t off, uint64_t n)
+{
+    return in_bounds((bytes){pe->data, pe->len}, off, n);
+}
+
+static uint16_t u16(bytes b, uint64_t off)
+{
+    uint16_t v = 0;
+    rd_u16le(b, off, &v);
+    return v;
+}
+
+static uint32_t u32(bytes b, uint64_t off)
+{
+    uint32_t v = 0;
+    rd_u32le(b, off, &v);
+    return v;
+}
+
+static uint64_t u64(bytes b, uint64_t off)
+{
+    uint64_t v = 0;
+    rd_u64le(b, off, &v);
+    return v;
+}
+
+/* The optional header's fields; the whole header is known to be in b. */
+static void read_optional(bytes b, fmt_pe *pe)
+{
+    uint64_t o = pe->opt_offset;
+    uint8_t v8 = 0;
+    pe->magic = u16(b, o);
+    rd_u8(b, o + 2, &v8);
+    pe->linker_major = v8;
+    rd_u8(b, o + 3, &v8);
+    pe->linker_minor = v8;
+    pe->size_of_code = u32(b, o + 4);
+    pe->size_of_initialized_data = u32(b, o + 8);
+    pe->size_of_uninitialized_data = u32(b, o + 12);
+    pe->entry_point = u32(b, o + 16);
+    pe->base_of_code = u32(b, o + 20);
+    pe->section_alignment = u32(b, o + 32);
+    pe->file_alignment = u32(b, o + 36);
+    pe->os_major = u16(b, o + 40);
+    pe->os_minor = u16(b, o + 42);
+    pe->image_major = u16(b, o + 44);
+    pe->image_minor = u16(b, o + 46);
+    pe->subsystem_major = u16(b, o + 48);
+    pe->subsystem_minor = u16(b, o + 50);
+    pe->win32_version_value = u32(b, o + 52);
+    pe->size_of_image = u32(b, o + 56);
+    pe->size_of_headers = u32(b, o + 60);
+    pe->checksum = u32(b, o + 64);
+    pe->subsystem = u16(b, o + 68);
+    pe->dll_characteristics = u16(b, o + 70);
+    if (pe->is64) {
+        pe->image_base = u64(b, o + 24);
+        pe->stack_reserve = u64(b, o + 72);
+        pe->stack_commit = u64(b, o + 80);
+        pe->heap_reserve = u64(b, o + 88);
+        pe->heap_commit = u64(b, o + 96);
+        pe->loader_flags = u32(b, o + 104);
+        pe->number_of_rva_and_sizes = u32(b, o + 108);
+    } else {
+        pe->base_of_data = u32(b, o + 24);
+        pe->image_base = u32(b, o + 28);
+        pe->stack_reserve = u32(b, o + 72);
+        pe->stack_commit = u32(b, o + 76);
+        pe->heap_reserve = u32(b, o + 80);
+        pe->heap_commit = u32(b, o + 84);
+        pe->loader_flags = u32(b, o + 88);
+        pe->number_of_rva_and_sizes = u32(b, o + 92);
+    }
+}
+
+bool fmt_pe_parse(const uint8_t *data, size_t len, fmt_pe *pe)
+{
+    bytes b = {data, len};
+    uint16_t mz = 0;
+    uint32_t lfanew = 0, sig = 0;
+    if (!data || len < DOS_HEADER_SIZE || !rd_u16le(b, 0, &mz) || mz != 0x5A4D ||
+        !rd_u32le(b, 0x3c, &lfanew) || (int32_t)lfanew < 0)
+        return false;
+    uint64_t headers = (uint64_t)lfanew + 4 + FILE_HEADER_SIZE;
+    if (len < headers || !rd_u32le(b, lfanew, &sig) || sig != 0x4550)
+        return false;
+    if (len < headers + OPT_HEADER32_SIZE)
+        return false;
+    *pe = (fmt_pe){.data = data, .len = len, .nt_offset = lfanew, .opt_offset = headers};
+    pe->is64 = u16(b, headers) == 0x20b;
+    if (len < headers + (pe->is64 ? OPT_HEADER64_SIZE : OPT_HEADER32_SIZE))
+        return false;
+    /* any machine type: yara 4.2.3 checks none (later versions do) */
+    pe->machine = u16(b, lfanew + 4);
+    pe->number_of_sections = u16(b, lfanew + 6);
+    pe->timestamp = u32(b, lfanew + 8);
+    pe->pointer_to_symbol_table = u32(b, lfanew + 12);
+    pe->number_of_symbols = u32(b, lfanew + 16);
+    pe->size_of_optional_header = u16(b, lfanew + 20);
+    pe->characteristics = u16(b, lfanew + 22);
+    read_optional(b, pe);
+    pe->section_table = headers + pe->size_of_optional_header;
+    return true;
+}
+
+unsigned fmt_pe_section_count(const fmt_pe *pe)
+{
+    return pe->number_of_sections < FMT_PE_MAX_SECTIONS ? pe->number_of_sections
+                                                        : FMT_PE_MAX_SECTIONS;
+}
+
+bool fmt_pe_section_at(const fmt_pe *pe, unsigned i, fmt_pe_section *s)
+{
+    bytes b = {pe->data, pe->len};
+    uint64_t o = pe->section_table + (uint64_t)i * SECTION_HEADER_SIZE;
+    if (!in_bounds(b, o, SECTION_HEADER_SIZE))
+        return false;
+    for (unsigned k = 0; k < 8; k++)
+        s->name[k] = pe->data[o + k];
+    s->virtual_size = u32(b, o + 8);
+    s->virtual_address = u32(b, o + 12);
+    s->raw_size = u32(b, o + 16);
+    s->raw_offset = u32(b, o + 20);
+    s->relocations_offset = u32(b, o + 24);
+    s->line_numbers_offset = u32(b, o + 28);
+    s->relocations = u16(b, o + 32);
+    s->line_numbers = u16(b, o + 34);
+    s->characteristics = u32(b, o + 36);
+    return true;
+}
+
+bool fmt_pe_directory(const fmt_pe *pe, unsigned entry, uint32_t *rva, uint32_t *size)
+{
+    if (entry >= FMT_PE_DIRECTORIES || entry > pe->number_of_rva_and_sizes)
+        return false;
+    uint64_t at = pe->opt_offset + (pe->is64 ? 112 : 96) + (uint64_t)entry * DATA_DIRECTORY_SIZE;
+    bytes b = {pe->data, pe->len};
+    *rva = u32(b, at);
+    *size = u32(b, at + 4);
+    return true;
+}
+
+int64_t fmt_pe_rva_to_offset(const fmt_pe *pe, uint64_t rva)
+{
+    uint32_t lowest = 0xffffffff, sect_rva = 0, sect_off = 0, sect_raw = 0;
+    unsigned n = fmt_pe_section_count(pe);
+    uint32_t align = pe->file_alignment < 0x200 ? pe->file_alignment : 0x200;
+    for (unsigned i = 0; i < n; i++) {
+        fmt_pe_section s;
+        if (!fmt_pe_section_at(pe, i, &s))
+            return -1;
+        if (lowest > s.virtual_address)
+            lowest = s.virtual_address;
+        if (rva >= s.virtual_address && rva - s.virtual_address < s.virtual_size &&
+            sect_rva <= s.virtual_address) {
+            sect_rva = s.virtual_address;
+            sect_off = s.raw_offset;
+            sect_raw = s.raw_size;
+            if (align)
+                sect_off -= sect_off % align;
+        }
+    }
+    /* headers: everything below the first section maps straight */
+    if (rva < lowest) {
+        sect_rva = 0;
+        sect_off = 0;
+        sect_raw = (uint32_t)pe->len;
+    }
+    if (rva - sect_rva >= sect_raw)
+        return -1;
+    uint64_t off = sect_off + (rva - sect_rva);
+    /* (yara computes this in int64_t; the sum is below 2^33) */
+    if (off >= pe->len)
+        return -1;
+    return (int64_t)off;
+}
+
+int64_t fmt_pe_entry_offset(const fmt_pe *pe)
+{
+    return fmt_pe_rva_to_offset(pe, pe->entry_point);
+}
