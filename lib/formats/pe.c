@@ -90,6 +90,8 @@ static void read_optional(bytes b, fmt_pe *pe)
     }
 }
 
+static void index_sections(fmt_pe *pe);
+
 bool fmt_pe_parse(const uint8_t *data, size_t len, fmt_pe *pe)
 {
     bytes b = {data, len};
@@ -117,6 +119,7 @@ bool fmt_pe_parse(const uint8_t *data, size_t len, fmt_pe *pe)
     pe->characteristics = u16(b, lfanew + 22);
     read_optional(b, pe);
     pe->section_table = headers + pe->size_of_optional_header;
+    index_sections(pe);
     return true;
 }
 
@@ -157,28 +160,47 @@ bool fmt_pe_directory(const fmt_pe *pe, unsigned entry, uint32_t *rva, uint32_t 
     return true;
 }
 
-int64_t fmt_pe_rva_to_offset(const fmt_pe *pe, uint64_t rva)
+/* Decodes what RVA mapping needs of each section header (yara rounds raw
+ * offsets down to min(FileAlignment, 0x200)). */
+static void index_sections(fmt_pe *pe)
 {
-    uint32_t lowest = 0xffffffff, sect_rva = 0, sect_off = 0, sect_raw = 0;
     unsigned n = fmt_pe_section_count(pe);
     uint32_t align = pe->file_alignment < 0x200 ? pe->file_alignment : 0x200;
+    pe->lowest_rva = 0xffffffff;
+    pe->nspans = 0;
+    pe->table_cut = false;
     for (unsigned i = 0; i < n; i++) {
         fmt_pe_section s;
-        if (!fmt_pe_section_at(pe, i, &s))
-            return -1;
-        if (lowest > s.virtual_address)
-            lowest = s.virtual_address;
-        if (rva >= s.virtual_address && rva - s.virtual_address < s.virtual_size &&
-            sect_rva <= s.virtual_address) {
-            sect_rva = s.virtual_address;
-            sect_off = s.raw_offset;
-            sect_raw = s.raw_size;
-            if (align)
-                sect_off -= sect_off % align;
+        if (!fmt_pe_section_at(pe, i, &s)) {
+            pe->table_cut = true;
+            return;
+        }
+        if (pe->lowest_rva > s.virtual_address)
+            pe->lowest_rva = s.virtual_address;
+        uint32_t off = s.raw_offset;
+        if (align)
+            off -= off % align;
+        pe->spans[pe->nspans++] =
+            (struct fmt_pe_span){s.virtual_address, s.virtual_size, off, s.raw_size};
+    }
+}
+
+int64_t fmt_pe_rva_to_offset(const fmt_pe *pe, uint64_t rva)
+{
+    /* yara gives up on the whole table when a header is cut off */
+    if (pe->table_cut)
+        return -1;
+    uint32_t sect_rva = 0, sect_off = 0, sect_raw = 0;
+    for (unsigned i = 0; i < pe->nspans; i++) {
+        const struct fmt_pe_span *s = &pe->spans[i];
+        if (rva >= s->rva && rva - s->rva < s->vsize && sect_rva <= s->rva) {
+            sect_rva = s->rva;
+            sect_off = s->offset;
+            sect_raw = s->raw;
         }
     }
     /* headers: everything below the first section maps straight */
-    if (rva < lowest) {
+    if (rva < pe->lowest_rva) {
         sect_rva = 0;
         sect_off = 0;
         sect_raw = (uint32_t)pe->len;

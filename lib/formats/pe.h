@@ -68,6 +68,15 @@ typedef struct fmt_pe {
     uint32_t loader_flags, number_of_rva_and_sizes;
 
     uint64_t section_table; /* file offset of the first section header */
+
+    /* What fmt_pe_rva_to_offset needs of the section table, decoded once by
+     * fmt_pe_parse (modules map thousands of RVAs per file) */
+    struct fmt_pe_span {
+        uint32_t rva, vsize, offset, raw; /* offset already rounded down */
+    } spans[FMT_PE_MAX_SECTIONS];
+    unsigned nspans;
+    uint32_t lowest_rva;
+    bool table_cut; /* a section header runs past the end of the file */
 } fmt_pe;
 
 /* Decodes the headers when data is a PE file as yara 4.2.3 accepts one

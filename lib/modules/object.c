@@ -47,11 +47,23 @@ typedef struct block {
     max_align_t data[]; /* aligned start */
 } block;
 
+/* Member lookups by name (modules set thousands of values through paths
+ * such as "import_details[%d].functions[%d].name", and the pe module's top
+ * level has hundreds of members): a direct-mapped cache of (table, name) ->
+ * index, checked with one strcmp. */
+#define NAME_CACHE 512
+typedef struct name_slot {
+    const mo_decl *table;
+    uint64_t hash;
+    uint32_t index;
+} name_slot;
+
 struct mo_ctx {
     block *blocks; /* newest first; the last one is kept by reset */
     size_t total;  /* bytes handed out since the last reset */
     bool failed;
     void *cache;
+    name_slot names[NAME_CACHE]; /* valid across objects: tables are static */
 };
 
 #define BLOCK_SIZE ((size_t)64 << 10)
@@ -178,21 +190,37 @@ mo_obj *mo_ctx_root(mo_ctx *c, const mo_module *m)
     return new_node(c, d, MO_STRUCT);
 }
 
+/* Index of the data member `name` (not a function) of table m with n
+ * members, or -1. */
+static int64_t member_index(mo_ctx *c, const mo_decl *m, uint32_t n, const char *name)
+{
+    uint64_t h = 1469598103934665603u;
+    for (const char *p = name; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211u;
+    name_slot *slot = &c->names[(h ^ (uintptr_t)m ^ ((uintptr_t)m >> 12)) % NAME_CACHE];
+    if (slot->table == m && slot->hash == h && slot->index < n &&
+        strcmp(m[slot->index].name, name) == 0)
+        return slot->index;
+    for (uint32_t k = 0; k < n; k++) {
+        if (m[k].type == MO_FUNC || strcmp(m[k].name, name) != 0)
+            continue;
+        *slot = (name_slot){m, h, k};
+        return k;
+    }
+    return -1;
+}
+
 mo_obj *mo_member(mo_ctx *c, mo_obj *o, const char *name)
 {
-    if (!o || o->type != MO_STRUCT || !name)
+    if (!c || !o || o->type != MO_STRUCT || !name)
         return NULL;
     const mo_decl *m = o->decl->members;
-    for (uint32_t k = 0; k < o->u.st.n; k++) {
-        if (strcmp(m[k].name, name) != 0 || m[k].type == MO_FUNC)
-            continue;
-        if (m[k].is_const)
-            return NULL; /* constants are values of the declaration */
-        if (!o->u.st.kids[k])
-            o->u.st.kids[k] = new_node(c, &m[k], m[k].type);
-        return o->u.st.kids[k];
-    }
-    return NULL;
+    int64_t k = member_index(c, m, o->u.st.n, name);
+    if (k < 0 || m[k].is_const)
+        return NULL; /* no such member; constants are values of the declaration */
+    if (!o->u.st.kids[k])
+        o->u.st.kids[k] = new_node(c, &m[k], m[k].type);
+    return o->u.st.kids[k];
 }
 
 /* Grows a pointer table held in the arena to at least `need` slots. */
