@@ -9,5 +9,7 @@
 
 extern const mo_module mo_module_tests;
 extern const mo_module mo_module_pe;
+extern const mo_module mo_module_dotnet;
+extern const mo_module mo_module_magic;
 
 #endif

@@ -10,6 +10,8 @@
 static const mo_module *const MODULES[] = {
     &mo_module_tests,
     &mo_module_pe,
+    &mo_module_dotnet,
+    &mo_module_magic,
 };
 
 size_t mo_module_count(void)
