@@ -112,6 +112,11 @@ static ev_value call(ev_state *st, const ir_node *n)
                 return undef();
             args[i] = mo_int(v.i);
             break;
+        case 'b': /* booleans are integers 0/1 here */
+            if (v.kind != EV_INT)
+                return undef();
+            args[i] = mo_int(v.i != 0);
+            break;
         case 'f':
             if (v.kind != EV_FLOAT)
                 return undef();

@@ -265,6 +265,83 @@ static bool needs_hit(const ir_program *p, uint32_t idx, uint32_t rule, int dept
     }
 }
 
+/* Whether a condition calls a function with effects (console.log): such a
+ * rule must run whole and in order, as yara runs it, so none of the early
+ * decisions here apply to it. A walk of the condition tree (validated: no
+ * cycles), bounded by the node count. */
+static bool has_effects(const ir_program *p, uint32_t root, uint32_t *stack)
+{
+    size_t top = 0;
+    stack[top++] = root;
+    while (top) {
+        uint32_t id = stack[--top];
+        if (id >= p->nodes.len)
+            continue;
+        const ir_node *n = &p->nodes.items[id];
+        if (n->op == IR_OP_MOD_CALL && n->pad)
+            return true;
+        uint32_t kids[4] = {IR_NONE, IR_NONE, IR_NONE, IR_NONE};
+        bool list = false;
+        switch ((ir_op)n->op) {
+        case IR_OP_MOD_ROOT:
+        case IR_OP_EXTERNAL:
+        case IR_OP_VAR:
+        case IR_OP_RULE:
+            break;
+        case IR_OP_STR_FOUND:
+        case IR_OP_STR_COUNT:
+        case IR_OP_STR_OFFSET:
+        case IR_OP_STR_LENGTH:
+        case IR_OP_STR_AT:
+        case IR_OP_STR_IN:
+            kids[0] = n->b;
+            break;
+        case IR_OP_MOD_MEMBER:
+            kids[0] = n->a;
+            break;
+        case IR_OP_MOD_CALL:
+            kids[0] = n->a;
+            list = true;
+            break;
+        case IR_OP_OF_STRINGS:
+        case IR_OP_OF_RULES:
+            kids[0] = n->c;
+            break;
+        case IR_OP_OF_BOOLS:
+        case IR_OP_ENUM:
+            kids[0] = n->c;
+            list = true;
+            break;
+        case IR_OP_FOR_OF:
+            kids[0] = n->a;
+            kids[1] = n->c;
+            break;
+        case IR_OP_FOR_IN:
+            kids[0] = n->a;
+            kids[1] = n->c;
+            kids[2] = n->v.body;
+            break;
+        case IR_OP_INT:
+        case IR_OP_FLOAT:
+        case IR_OP_STRING:
+        case IR_OP_REGEX:
+            break;
+        default:
+            kids[0] = n->a;
+            kids[1] = n->b;
+            kids[2] = n->c;
+            break;
+        }
+        for (int k = 0; k < 4; k++)
+            if (kids[k] < p->nodes.len && top < p->nodes.len)
+                stack[top++] = kids[k];
+        for (uint32_t i = 0; list && i < n->v.list.count && top < p->nodes.len; i++)
+            if ((uint64_t)n->v.list.first + i < p->lists.len)
+                stack[top++] = p->lists.items[n->v.list.first + i];
+    }
+    return false;
+}
+
 vigil_status ev_gates_build(ev_state *st)
 {
     const ir_program *p = st->prog;
@@ -274,9 +351,17 @@ vigil_status ev_gates_build(ev_state *st)
     st->needs_hit = calloc(nr ? nr : 1, 1);
     VEC(uint32_t) gates = {0};
     VEC(uint32_t) reqs = {0};
-    if (!st->gate_first || !st->req_first || !st->needs_hit)
+    uint32_t *stack = malloc((p->nodes.len ? p->nodes.len : 1) * sizeof(*stack));
+    if (!st->gate_first || !st->req_first || !st->needs_hit || !stack) {
+        free(stack);
         return VIGIL_E_NOMEM;
+    }
     for (size_t r = 0; r < nr; r++) {
+        if (has_effects(p, p->rules.items[r].cond, stack)) {
+            st->gate_first[r] = (uint32_t)gates.len;
+            st->req_first[r] = (uint32_t)reqs.len;
+            continue; /* no gates, no required strings, evaluated whole */
+        }
         st->needs_hit[r] = needs_hit(p, p->rules.items[r].cond, (uint32_t)r, 0);
         st->gate_first[r] = (uint32_t)gates.len;
         st->req_first[r] = (uint32_t)reqs.len;
@@ -294,6 +379,7 @@ vigil_status ev_gates_build(ev_state *st)
             if (!ok) {
                 vec_free(&gates);
                 vec_free(&reqs);
+                free(stack);
                 return VIGIL_E_NOMEM;
             }
             if (n->op != IR_OP_AND)
@@ -301,6 +387,7 @@ vigil_status ev_gates_build(ev_state *st)
             cur = n->a;
         }
     }
+    free(stack);
     st->gate_first[nr] = (uint32_t)gates.len;
     st->req_first[nr] = (uint32_t)reqs.len;
     st->gates = gates.items; /* may be NULL when no rule has a gate */

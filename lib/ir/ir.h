@@ -165,7 +165,8 @@ typedef enum ir_op {
     IR_OP_MOD_KEY,     /* a: dictionary node; b: string key node */
     IR_OP_MOD_CALL,    /* a: structure node; aux: member index of the function
                         * (one overload); b: index into modules[] of its
-                        * module; v.list = argument nodes */
+                        * module; v.list = argument nodes; pad = 1 when the
+                        * function has effects (console.log) */
 
     IR_OP__COUNT
 } ir_op;

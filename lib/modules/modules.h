@@ -9,6 +9,12 @@
 
 extern const mo_module mo_module_tests;
 extern const mo_module mo_module_pe;
+extern const mo_module mo_module_elf;
+extern const mo_module mo_module_math;
+extern const mo_module mo_module_hash;
+extern const mo_module mo_module_time;
+extern const mo_module mo_module_console;
+extern const mo_module mo_module_string;
 extern const mo_module mo_module_dotnet;
 extern const mo_module mo_module_magic;
 

@@ -60,11 +60,15 @@ struct mo_decl {
     uint8_t elem;     /* MO_ARRAY / MO_DICT: element type */
     const mo_decl *members; /* MO_STRUCT, or arrays/dicts of MO_STRUCT: member table */
     /* MO_FUNC: argument types ('i' integer, 'f' float, 's' string, 'r'
-     * regex; "" for none), result type ('i', 'f' or 's'). Overloads are
+     * regex, 'b' boolean (passed as integer 0/1); "" for none), result type ('i', 'f' or 's'). Overloads are
      * members of the same name with different arguments. */
     const char *args;
     char ret;
     mo_fn fn;
+    /* MO_FUNC: it does something besides returning a value (console.log):
+     * rules calling it are evaluated whole, in order, as yara does, never
+     * decided early by the prefilter */
+    bool effects;
     /* constants (pe.MACHINE_I386): values every object has */
     bool is_const;
     int64_t const_i;
@@ -81,6 +85,8 @@ struct mo_decl {
 #define MO_DICT_OF(n, t) {.name = (n), .type = MO_DICT, .elem = (t)}
 #define MO_STRUCT_DICT(n, m) {.name = (n), .type = MO_DICT, .elem = MO_STRUCT, .members = (m)}
 #define MO_FUNCTION(n, a, r, f) {.name = (n), .type = MO_FUNC, .args = (a), .ret = (r), .fn = (f)}
+#define MO_FUNCTION_EFFECT(n, a, r, f) \
+    {.name = (n), .type = MO_FUNC, .args = (a), .ret = (r), .fn = (f), .effects = true}
 #define MO_CONST_INT(n, v) {.name = (n), .type = MO_INT, .is_const = true, .const_i = (v)}
 #define MO_CONST_FLOAT(n, v) {.name = (n), .type = MO_FLOAT, .is_const = true, .const_f = (v)}
 #define MO_CONST_STRING(n, v) {.name = (n), .type = MO_STRING, .is_const = true, .const_s = (v)}

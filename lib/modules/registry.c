@@ -10,6 +10,12 @@
 static const mo_module *const MODULES[] = {
     &mo_module_tests,
     &mo_module_pe,
+    &mo_module_elf,
+    &mo_module_math,
+    &mo_module_hash,
+    &mo_module_time,
+    &mo_module_console,
+    &mo_module_string,
     &mo_module_dotnet,
     &mo_module_magic,
 };

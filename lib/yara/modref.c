@@ -110,6 +110,8 @@ static bool constant(yp *y, ex *out, const mo_decl *d)
 static char arg_code(uint8_t type)
 {
     switch (type) {
+    case IR_T_BOOL:
+        return 'b'; /* math.to_number(true) */
     case IR_T_INT:
         return 'i';
     case IR_T_FLOAT:
@@ -161,6 +163,7 @@ static bool parse_call(yp *y, ex *self, const token *name, ex *out)
         return false;
     y->p->nodes.items[out->node].v.list.first = list;
     y->p->nodes.items[out->node].v.list.count = (uint32_t)n;
+    y->p->nodes.items[out->node].pad = d->effects;
     out->oname = y->f->src + name->off;
     out->oname_len = name->len;
     return true;

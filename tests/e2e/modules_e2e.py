@@ -65,11 +65,30 @@ def yara_d_cases(tmp):
     check("yara -D -C: the same from a compiled database", rc == 0 and out2 == out, (out2, err))
 
 
+def console_cases(tmp):
+    """console.log prints once per call, in evaluation order, even where the
+    rest of the condition would let vigil decide the rule early."""
+    write(f"{tmp}/cl.yar",
+          'import "console"\n'
+          'rule a { condition: console.log("one") and console.log("two") }\n'
+          'rule b { strings: $x = "never-here" condition: console.log("b first") and $x }\n'
+          'rule c { condition: uint8(0) == 0x61 and console.hex("c", 255) }\n'
+          'rule d { condition: uint8(0) == 0x62 and console.log("d never") }\n')
+    write(f"{tmp}/a.txt", b"abc")
+    rc, out, err = e2elib.run([VIGIL, "yara", "cl.yar", "a.txt"], tmp)
+    check("console.log: each call once, in order", rc == 0 and out.startswith(
+        b"one\ntwo\nb first\nc0xff\n") and b"d never" not in out, (rc, out, err))
+    if YARA:
+        yrc, yout, _ = e2elib.run([YARA, "cl.yar", "a.txt"], tmp)
+        check("console.log output equals yara's", out == yout, (out, yout))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="vigil-mod-e2e-")
     try:
         dump_cases(tmp)
         yara_d_cases(tmp)
+        console_cases(tmp)
         if not YARA:
             print("note: yara not installed, comparisons with yara skipped", file=sys.stderr)
     finally:
