@@ -256,6 +256,8 @@ bool ym_parse_module_ref(yp *y, const token *t, ex *out, bool *found)
     if (!*found)
         return false;
     const mo_module *m = mo_find_module(ir_str(y->p, y->p->modules.items[slot]));
+    if (!m) /* ym_import only records modules that exist */
+        return yp_error(y, t, "internal error: module table out of step");
     if (!ex_mk(y, out, IR_OP_MOD_ROOT, IR_T_OBJECT, slot, IR_NONE, IR_NONE))
         return false;
     out->at = *t;

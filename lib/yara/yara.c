@@ -389,9 +389,9 @@ vigil_status yc_add_source(yc_state *st, const char *src, size_t len, const char
     ir_program *p = st->p;
     size_t n_rules = p->rules.len, n_metas = p->metas.len, n_strings = p->strings.len,
            n_nodes = p->nodes.len, n_lists = p->lists.len, n_ns = p->namespaces.len,
-           n_pool = p->pool.len;
+           n_pool = p->pool.len, n_modules = p->modules.len;
     uint32_t max_loop = p->max_loop_vars;
-    size_t n_wild = st->wildcards.len;
+    size_t n_wild = st->wildcards.len, n_imports = st->imports.len;
 
     yp_file top = {.name = name ? name : "<string>", .path = path, .src = src, .len = len};
     lex_init(&top.lx, src, len);
@@ -423,8 +423,11 @@ vigil_status yc_add_source(yc_state *st, const char *src, size_t len, const char
         p->lists.len = n_lists;
         p->namespaces.len = n_ns;
         p->pool.len = n_pool;
+        /* a failed source's imports go too: their names were in the pool */
+        p->modules.len = n_modules;
         p->max_loop_vars = max_loop;
         st->wildcards.len = n_wild;
+        st->imports.len = n_imports;
         if (!rebuild_rule_map(st) && res == VIGIL_OK)
             res = VIGIL_E_NOMEM;
     }
