@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clamav/util.h"
+#include "util/hex.h"
 
 void cv_split(const char *s, size_t len, char delim, cv_fields *out)
 {
@@ -92,13 +93,7 @@ bool cv_eq(cv_str s, const char *lit)
 
 int cv_hexval(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return util_hex_digit((unsigned char)c);
 }
 
 bool cv_hex_bytes(cv_str s, uint8_t *out, size_t outsz, size_t *n)

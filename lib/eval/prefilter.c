@@ -280,64 +280,10 @@ static bool has_effects(const ir_program *p, uint32_t root, uint32_t *stack)
         const ir_node *n = &p->nodes.items[id];
         if (n->op == IR_OP_MOD_CALL && n->pad)
             return true;
-        uint32_t kids[4] = {IR_NONE, IR_NONE, IR_NONE, IR_NONE};
-        bool list = false;
-        switch ((ir_op)n->op) {
-        case IR_OP_MOD_ROOT:
-        case IR_OP_EXTERNAL:
-        case IR_OP_VAR:
-        case IR_OP_RULE:
-            break;
-        case IR_OP_STR_FOUND:
-        case IR_OP_STR_COUNT:
-        case IR_OP_STR_OFFSET:
-        case IR_OP_STR_LENGTH:
-        case IR_OP_STR_AT:
-        case IR_OP_STR_IN:
-            kids[0] = n->b;
-            break;
-        case IR_OP_MOD_MEMBER:
-            kids[0] = n->a;
-            break;
-        case IR_OP_MOD_CALL:
-            kids[0] = n->a;
-            list = true;
-            break;
-        case IR_OP_OF_STRINGS:
-        case IR_OP_OF_RULES:
-            kids[0] = n->c;
-            break;
-        case IR_OP_OF_BOOLS:
-        case IR_OP_ENUM:
-            kids[0] = n->c;
-            list = true;
-            break;
-        case IR_OP_FOR_OF:
-            kids[0] = n->a;
-            kids[1] = n->c;
-            break;
-        case IR_OP_FOR_IN:
-            kids[0] = n->a;
-            kids[1] = n->c;
-            kids[2] = n->v.body;
-            break;
-        case IR_OP_INT:
-        case IR_OP_FLOAT:
-        case IR_OP_STRING:
-        case IR_OP_REGEX:
-            break;
-        default:
-            kids[0] = n->a;
-            kids[1] = n->b;
-            kids[2] = n->c;
-            break;
-        }
-        for (int k = 0; k < 4; k++)
-            if (kids[k] < p->nodes.len && top < p->nodes.len)
-                stack[top++] = kids[k];
-        for (uint32_t i = 0; list && i < n->v.list.count && top < p->nodes.len; i++)
-            if ((uint64_t)n->v.list.first + i < p->lists.len)
-                stack[top++] = p->lists.items[n->v.list.first + i];
+        uint32_t c;
+        for (uint32_t k = 0; ir_child_at(p, n, k, &c) && top < p->nodes.len; k++)
+            if (c != IR_NONE)
+                stack[top++] = c;
     }
     return false;
 }

@@ -154,111 +154,6 @@ static bool node_ok(const ir_program *p, const ir_node *n)
     return false;
 }
 
-static bool has_quant_node(const ir_node *n)
-{
-    return n->aux == IR_Q_EXPR || n->aux == IR_Q_PERCENT;
-}
-
-/* The k-th operand node of n (IR_NONE for an absent optional one); false
- * past the last. Only called on nodes that passed node_ok. */
-static bool child_at(const ir_program *p, const ir_node *n, uint32_t k, uint32_t *out)
-{
-    uint32_t fixed[3] = {IR_NONE, IR_NONE, IR_NONE};
-    uint32_t nfixed = 0;
-    const ir_list *list = NULL;
-
-    switch ((ir_op)n->op) {
-    case IR_OP_NEG:
-    case IR_OP_BNOT:
-    case IR_OP_NOT:
-    case IR_OP_DEFINED:
-    case IR_OP_READ_INT:
-        fixed[nfixed++] = n->a;
-        break;
-    case IR_OP_ADD:
-    case IR_OP_SUB:
-    case IR_OP_MUL:
-    case IR_OP_DIV:
-    case IR_OP_MOD:
-    case IR_OP_BAND:
-    case IR_OP_BOR:
-    case IR_OP_BXOR:
-    case IR_OP_SHL:
-    case IR_OP_SHR:
-    case IR_OP_LT:
-    case IR_OP_LE:
-    case IR_OP_GT:
-    case IR_OP_GE:
-    case IR_OP_EQ:
-    case IR_OP_NE:
-    case IR_OP_CONTAINS:
-    case IR_OP_ICONTAINS:
-    case IR_OP_STARTSWITH:
-    case IR_OP_ISTARTSWITH:
-    case IR_OP_ENDSWITH:
-    case IR_OP_IENDSWITH:
-    case IR_OP_IEQUALS:
-    case IR_OP_MATCHES:
-    case IR_OP_AND:
-    case IR_OP_OR:
-    case IR_OP_RANGE:
-        fixed[nfixed++] = n->a;
-        fixed[nfixed++] = n->b;
-        break;
-    case IR_OP_STR_COUNT:
-    case IR_OP_STR_OFFSET:
-    case IR_OP_STR_LENGTH:
-    case IR_OP_STR_AT:
-    case IR_OP_STR_IN:
-        fixed[nfixed++] = n->b;
-        break;
-    case IR_OP_OF_STRINGS:
-    case IR_OP_OF_RULES:
-        fixed[nfixed++] = has_quant_node(n) ? n->c : IR_NONE;
-        break;
-    case IR_OP_OF_BOOLS:
-        fixed[nfixed++] = has_quant_node(n) ? n->c : IR_NONE;
-        list = &n->v.list;
-        break;
-    case IR_OP_FOR_OF:
-        fixed[nfixed++] = n->a;
-        fixed[nfixed++] = has_quant_node(n) ? n->c : IR_NONE;
-        break;
-    case IR_OP_FOR_IN:
-        fixed[nfixed++] = n->a;
-        fixed[nfixed++] = n->v.body;
-        fixed[nfixed++] = has_quant_node(n) ? n->c : IR_NONE;
-        break;
-    case IR_OP_ENUM:
-        list = &n->v.list;
-        break;
-    case IR_OP_MOD_MEMBER:
-        fixed[nfixed++] = n->a;
-        break;
-    case IR_OP_MOD_INDEX:
-    case IR_OP_MOD_KEY:
-        fixed[nfixed++] = n->a;
-        fixed[nfixed++] = n->b;
-        break;
-    case IR_OP_MOD_CALL:
-        fixed[nfixed++] = n->a;
-        list = &n->v.list;
-        break;
-    default:
-        break;
-    }
-    if (k < nfixed) {
-        *out = fixed[k];
-        return true;
-    }
-    k -= nfixed;
-    if (list && k < list->count) {
-        *out = p->lists.items[list->first + k];
-        return true;
-    }
-    return false;
-}
-
 /* Nesting the evaluator will recurse through for n, given its operands'
  * figures: a left operand with the same and/or operator is walked in a loop,
  * not recursed into. */
@@ -266,7 +161,7 @@ static uint32_t node_depth(const ir_program *p, const ir_node *n, const uint32_t
 {
     uint32_t k = 0, c, deepest = 0;
     bool chain = (n->op == IR_OP_AND || n->op == IR_OP_OR) && p->nodes.items[n->a].op == n->op;
-    while (child_at(p, n, k++, &c)) {
+    while (ir_child_at(p, n, k++, &c)) {
         if (c == IR_NONE)
             continue;
         if (chain && c == n->a)
@@ -301,7 +196,7 @@ static vigil_status walk(const ir_program *p, uint32_t root, uint8_t *color, uin
         frame *f = &stack[sp - 1];
         const ir_node *n = &p->nodes.items[f->node];
         uint32_t c;
-        if (!child_at(p, n, f->next, &c)) {
+        if (!ir_child_at(p, n, f->next, &c)) {
             depth[f->node] = node_depth(p, n, depth);
             if (depth[f->node] > EV_MAX_DEPTH)
                 return VIGIL_E_LIMIT;

@@ -74,6 +74,109 @@ uint32_t ir_add_list(ir_program *p, const uint32_t *items, size_t n)
     return first;
 }
 
+static bool has_quant_node(const ir_node *n)
+{
+    return n->aux == IR_Q_EXPR || n->aux == IR_Q_PERCENT;
+}
+
+bool ir_child_at(const ir_program *p, const ir_node *n, uint32_t k, uint32_t *out)
+{
+    uint32_t fixed[3] = {IR_NONE, IR_NONE, IR_NONE};
+    uint32_t nfixed = 0;
+    const ir_list *list = NULL;
+
+    switch ((ir_op)n->op) {
+    case IR_OP_NEG:
+    case IR_OP_BNOT:
+    case IR_OP_NOT:
+    case IR_OP_DEFINED:
+    case IR_OP_READ_INT:
+        fixed[nfixed++] = n->a;
+        break;
+    case IR_OP_ADD:
+    case IR_OP_SUB:
+    case IR_OP_MUL:
+    case IR_OP_DIV:
+    case IR_OP_MOD:
+    case IR_OP_BAND:
+    case IR_OP_BOR:
+    case IR_OP_BXOR:
+    case IR_OP_SHL:
+    case IR_OP_SHR:
+    case IR_OP_LT:
+    case IR_OP_LE:
+    case IR_OP_GT:
+    case IR_OP_GE:
+    case IR_OP_EQ:
+    case IR_OP_NE:
+    case IR_OP_CONTAINS:
+    case IR_OP_ICONTAINS:
+    case IR_OP_STARTSWITH:
+    case IR_OP_ISTARTSWITH:
+    case IR_OP_ENDSWITH:
+    case IR_OP_IENDSWITH:
+    case IR_OP_IEQUALS:
+    case IR_OP_MATCHES:
+    case IR_OP_AND:
+    case IR_OP_OR:
+    case IR_OP_RANGE:
+        fixed[nfixed++] = n->a;
+        fixed[nfixed++] = n->b;
+        break;
+    case IR_OP_STR_COUNT:
+    case IR_OP_STR_OFFSET:
+    case IR_OP_STR_LENGTH:
+    case IR_OP_STR_AT:
+    case IR_OP_STR_IN:
+        fixed[nfixed++] = n->b;
+        break;
+    case IR_OP_OF_STRINGS:
+    case IR_OP_OF_RULES:
+        fixed[nfixed++] = has_quant_node(n) ? n->c : IR_NONE;
+        break;
+    case IR_OP_OF_BOOLS:
+        fixed[nfixed++] = has_quant_node(n) ? n->c : IR_NONE;
+        list = &n->v.list;
+        break;
+    case IR_OP_FOR_OF:
+        fixed[nfixed++] = n->a;
+        fixed[nfixed++] = has_quant_node(n) ? n->c : IR_NONE;
+        break;
+    case IR_OP_FOR_IN:
+        fixed[nfixed++] = n->a;
+        fixed[nfixed++] = n->v.body;
+        fixed[nfixed++] = has_quant_node(n) ? n->c : IR_NONE;
+        break;
+    case IR_OP_ENUM:
+        list = &n->v.list;
+        break;
+    case IR_OP_MOD_MEMBER:
+        fixed[nfixed++] = n->a;
+        break;
+    case IR_OP_MOD_INDEX:
+    case IR_OP_MOD_KEY:
+        fixed[nfixed++] = n->a;
+        fixed[nfixed++] = n->b;
+        break;
+    case IR_OP_MOD_CALL:
+        fixed[nfixed++] = n->a;
+        list = &n->v.list;
+        break;
+    default:
+        break;
+    }
+    if (k < nfixed) {
+        *out = fixed[k];
+        return true;
+    }
+    k -= nfixed;
+    if (list && k < list->count && (uint64_t)list->first + k < p->lists.len) {
+        *out = p->lists.items[list->first + k];
+        return true;
+    }
+    return false;
+}
+
 const char *ir_op_name(ir_op op)
 {
     static const char *const names[IR_OP__COUNT] = {

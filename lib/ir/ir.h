@@ -239,4 +239,11 @@ uint32_t ir_add_list(ir_program *p, const uint32_t *items, size_t n);
 
 const char *ir_op_name(ir_op op);
 
+/* The k-th operand node of n (IR_NONE for an absent optional one); false
+ * past the last. Only node operands: a string, rule, module slot or loop
+ * slot an operator names is not one, nor are the items of string and rule
+ * sets. List items past the end of p->lists are not reported. The one
+ * definition of a condition tree's shape, for every walk over it. */
+bool ir_child_at(const ir_program *p, const ir_node *n, uint32_t k, uint32_t *out);
+
 #endif

@@ -95,66 +95,19 @@ void ir_string_usage(const ir_program *p, uint8_t *single, uint64_t *fixed)
                 continue;
             seen[id] = 1; /* trees have one parent; a shared node is counted once */
             const ir_node *n = &p->nodes.items[id];
-            uint32_t kids[4] = {IR_NONE, IR_NONE, IR_NONE, IR_NONE};
-            switch ((ir_op)n->op) {
-            case IR_OP_OF_STRINGS:
-            case IR_OP_FOR_OF:
+            if (n->op == IR_OP_OF_STRINGS || n->op == IR_OP_FOR_OF) {
                 for (uint32_t k = 0; k < n->v.list.count; k++) {
                     uint64_t li = (uint64_t)n->v.list.first + k;
                     if (li < p->lists.len && p->lists.items[li] < ns)
                         apply(single, fixed, fixed_set, p->lists.items[li], USE_SET, 0);
                 }
-                kids[0] = n->op == IR_OP_FOR_OF ? n->a : IR_NONE;
-                kids[1] = n->c;
-                break;
-            case IR_OP_OF_BOOLS:
-            case IR_OP_ENUM:
-            case IR_OP_MOD_CALL: /* its arguments may read strings: tests.isum(#a, 1) */
-                for (uint32_t k = 0; k < n->v.list.count && top < p->nodes.len; k++) {
-                    uint64_t li = (uint64_t)n->v.list.first + k;
-                    if (li < p->lists.len)
-                        stack[top++] = p->lists.items[li];
-                }
-                kids[0] = n->op == IR_OP_MOD_CALL ? n->a : n->c;
-                break;
-            case IR_OP_OF_RULES:
-                kids[0] = n->c;
-                break;
-            case IR_OP_FOR_IN:
-                kids[0] = n->a;
-                kids[1] = n->c;
-                kids[2] = n->v.body;
-                break;
-            case IR_OP_MOD_MEMBER:
-                kids[0] = n->a;
-                break;
-            case IR_OP_MOD_ROOT: /* a is a module slot, not a node */
-            case IR_OP_EXTERNAL:
-            case IR_OP_VAR:
-            case IR_OP_RULE:
-            case IR_OP_INT:
-            case IR_OP_FLOAT:
-            case IR_OP_STRING:
-            case IR_OP_REGEX:
-            case IR_OP_TRUE:
-            case IR_OP_FALSE:
-            case IR_OP_FILESIZE:
-            case IR_OP_ENTRYPOINT:
-                break;
-            default:
-                if (ir_op_reads_string(n->op)) {
-                    use_string(p, r, n, single, fixed, fixed_set);
-                    kids[0] = n->b;
-                    break;
-                }
-                kids[0] = n->a;
-                kids[1] = n->b;
-                kids[2] = n->c;
-                break;
+            } else if (ir_op_reads_string(n->op)) {
+                use_string(p, r, n, single, fixed, fixed_set);
             }
-            for (int k = 0; k < 4; k++)
-                if (kids[k] != IR_NONE && kids[k] < p->nodes.len && top < p->nodes.len)
-                    stack[top++] = kids[k];
+            uint32_t c;
+            for (uint32_t k = 0; ir_child_at(p, n, k, &c); k++)
+                if (c != IR_NONE && c < p->nodes.len && top < p->nodes.len)
+                    stack[top++] = c;
         }
     }
     if (!seen)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../util/hex.h"
 #include "re_int.h"
 
 void rx_ast_init(rx_ast *ast)
@@ -80,16 +81,6 @@ static int peek(const pstate *p)
     return p->pos < p->len ? (unsigned char)p->s[p->pos] : -1;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* ---------------------------------------------------------------- regex -- */
 
@@ -137,8 +128,8 @@ static int read_escape(pstate *p, size_t at)
     case 'f': return '\f';
     case 'a': return 0x07;
     case 'x': {
-        int h = p->pos < p->len ? hexval((unsigned char)p->s[p->pos]) : -1;
-        int l = p->pos + 1 < p->len ? hexval((unsigned char)p->s[p->pos + 1]) : -1;
+        int h = p->pos < p->len ? util_hex_digit((unsigned char)p->s[p->pos]) : -1;
+        int l = p->pos + 1 < p->len ? util_hex_digit((unsigned char)p->s[p->pos + 1]) : -1;
         if (h < 0 || l < 0)
             return fail(p, at, "illegal escape sequence");
         p->pos += 2;
@@ -476,7 +467,7 @@ static void hex_skip(pstate *p)
 
 static int hex_nib(int c)
 {
-    return c == '?' ? 16 : hexval(c);
+    return c == '?' ? 16 : util_hex_digit(c);
 }
 
 static int32_t hex_alts(pstate *p, int depth);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../ir/ir.h"
+#include "../util/hex.h"
 
 #define MAX_IDENT 128
 
@@ -48,16 +49,6 @@ static bool is_ident_char(int c)
     return is_ident_start(c) || (c >= '0' && c <= '9');
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Skips whitespace and comments; like yara, an unterminated block comment
  * simply runs to the end of the input. */
@@ -191,13 +182,13 @@ static void lex_number(lexer *lx, token *t)
     uint64_t v = 0;
     bool overflow = false;
     int c0 = peekc(lx, 0), c1 = peekc(lx, 1);
-    if (c0 == '0' && c1 == 'x' && hexval(peekc(lx, 2)) >= 0) {
+    if (c0 == '0' && c1 == 'x' && util_hex_digit(peekc(lx, 2)) >= 0) {
         advance(lx);
         advance(lx);
-        while (hexval(peekc(lx, 0)) >= 0) {
+        while (util_hex_digit(peekc(lx, 0)) >= 0) {
             if (v > (uint64_t)INT64_MAX >> 4)
                 overflow = true;
-            v = v << 4 | (uint64_t)hexval(peekc(lx, 0));
+            v = v << 4 | (uint64_t)util_hex_digit(peekc(lx, 0));
             advance(lx);
         }
     } else if (c0 == '0' && c1 == 'o' && peekc(lx, 2) >= '0' && peekc(lx, 2) <= '7') {
@@ -276,7 +267,7 @@ static void lex_text(lexer *lx, token *t)
                 advance(lx);
                 continue;
             }
-            if (e == 'x' && hexval(peekc(lx, 2)) >= 0 && hexval(peekc(lx, 3)) >= 0) {
+            if (e == 'x' && util_hex_digit(peekc(lx, 2)) >= 0 && util_hex_digit(peekc(lx, 3)) >= 0) {
                 for (int i = 0; i < 4; i++)
                     advance(lx);
                 continue;
@@ -312,7 +303,7 @@ bool lex_unescape(const char *src, const token *t, charbuf *out)
             else if (e == 'r')
                 c = '\r';
             else if (e == 'x' && i + 2 < n) {
-                c = (char)(hexval((unsigned char)s[i + 1]) << 4 | hexval((unsigned char)s[i + 2]));
+                c = (char)(util_hex_digit((unsigned char)s[i + 1]) << 4 | util_hex_digit((unsigned char)s[i + 2]));
                 i += 2;
             } else
                 c = e;
