@@ -102,6 +102,8 @@ vigil_status vigil_module_dump(const char *name, const uint8_t *data, size_t len
         st = api_module_visit(m, root, fn, user);
     if (m->unload)
         m->unload(priv);
+    if (m->fini)
+        m->fini(*mo_instance_slot(c));
     mo_ctx_free(c);
     return st;
 }

@@ -68,8 +68,11 @@ void mo_set_free(mo_set *s)
     if (!s)
         return;
     for (size_t i = 0; i < s->n; i++) {
-        if (s->inst[i].ctx)
+        if (s->inst[i].ctx) {
             unload(&s->inst[i]);
+            if (s->inst[i].m->fini)
+                s->inst[i].m->fini(*mo_instance_slot(s->inst[i].ctx));
+        }
         mo_ctx_free(s->inst[i].ctx);
     }
     free(s->inst);

@@ -3,11 +3,10 @@
  * libmagic's description and MIME type of the scanned object, computed on
  * first use and cached for the object as yara does.
  *
- * yara keeps one libmagic handle per scanning thread. vigil has no global
- * state, and a module's only per-object hook pair is load/unload, so the
- * handle lives in the object's load state: opened by the first call that
- * needs it, closed by unload. Objects whose rules never call these
- * functions never open it.
+ * yara keeps one libmagic handle per scanning thread; vigil keeps one per
+ * scanner (its module instance slot, no global state), opened by the first
+ * call that needs it and closed by fini. Scanners whose rules never call
+ * these functions never open it.
  */
 #include <magic.h>
 #include <stdlib.h>
@@ -27,8 +26,12 @@ typedef struct magic_cache {
     size_t type_len, mime_len;
 } magic_cache;
 
-static magic_t cookie(magic_state *st)
+static magic_t cookie(mo_call *call)
 {
+    void **slot = mo_instance_slot(call->ctx);
+    if (!*slot)
+        *slot = calloc(1, sizeof(magic_state));
+    magic_state *st = *slot;
     if (!st || st->failed)
         return NULL;
     if (!st->cookie) {
@@ -61,7 +64,7 @@ static const uint8_t *ask(mo_call *call, int flags, size_t *len)
     /* yara has no data to give libmagic for an empty object: undefined */
     if (call->len == 0 || !call->data)
         return NULL;
-    magic_t m = cookie(call->priv);
+    magic_t m = cookie(call);
     if (!m || magic_setflags(m, flags) != 0)
         return NULL;
     const char *r = magic_buffer(m, call->data, call->len);
@@ -98,22 +101,9 @@ static mo_val mime_type(mo_call *call)
     return mc->mime ? mo_string(mc->mime, mc->mime_len) : mo_undef();
 }
 
-static vigil_status load(mo_ctx *c, mo_obj *root, const uint8_t *data, size_t len, void **priv)
+static void fini(void *instance)
 {
-    (void)c;
-    (void)root;
-    (void)data;
-    (void)len;
-    magic_state *st = calloc(1, sizeof(*st));
-    if (!st)
-        return VIGIL_E_NOMEM;
-    *priv = st;
-    return VIGIL_OK;
-}
-
-static void unload(void *priv)
-{
-    magic_state *st = priv;
+    magic_state *st = instance;
     if (st && st->cookie)
         magic_close(st->cookie);
     free(st);
@@ -129,6 +119,5 @@ static const mo_decl members[] = {
 const mo_module mo_module_magic = {
     .name = "magic",
     .members = members,
-    .load = load,
-    .unload = unload,
+    .fini = fini,
 };

@@ -63,6 +63,7 @@ struct mo_ctx {
     size_t total;  /* bytes handed out since the last reset */
     bool failed;
     void *cache;
+    void *instance;              /* mo_instance_slot: kept across objects */
     name_slot names[NAME_CACHE]; /* valid across objects: tables are static */
 };
 
@@ -149,6 +150,11 @@ void mo_ctx_reset(mo_ctx *c)
 void **mo_cache_slot(mo_ctx *c)
 {
     return &c->cache;
+}
+
+void **mo_instance_slot(mo_ctx *c)
+{
+    return &c->instance;
 }
 
 /* ---- building ---- */

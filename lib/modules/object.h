@@ -105,6 +105,9 @@ typedef struct mo_module {
      * per-object data (math, hash: functions only). */
     vigil_status (*load)(mo_ctx *c, mo_obj *root, const uint8_t *data, size_t len, void **priv);
     void (*unload)(void *priv);
+    /* Releases what the module kept in mo_instance_slot (may be NULL): called
+     * once, when the scanner's instance of the module goes. */
+    void (*fini)(void *instance);
 } mo_module;
 
 /* ---- building values (module load functions) ---- */
@@ -238,6 +241,12 @@ static inline mo_val mo_undef(void)
     mo_val r = {.kind = MO_UNDEF};
     return r;
 }
+
+/* A slot that lives as long as the module's instance in one scanner,
+ * across objects (magic keeps its libmagic handle there, as yara keeps one
+ * per thread). Starts NULL; the module's fini releases it. Never shared
+ * between threads: each scanner has its own instances. */
+void **mo_instance_slot(mo_ctx *c);
 
 /* A per-object cache slot for a module's functions (hash: digests of ranges
  * already computed). *slot starts NULL for each object; what is stored must

@@ -268,7 +268,8 @@ static loaded load_module(const mo_module *m, const uint8_t *data, size_t len)
     assert_non_null(l.ctx);
     l.root = mo_ctx_root(l.ctx, m);
     assert_non_null(l.root);
-    assert_int_equal(m->load(l.ctx, l.root, data, len, &l.priv), VIGIL_OK);
+    if (m->load) /* magic has no per-object data, only functions */
+        assert_int_equal(m->load(l.ctx, l.root, data, len, &l.priv), VIGIL_OK);
     return l;
 }
 
@@ -276,6 +277,8 @@ static void unload_module(const mo_module *m, loaded *l)
 {
     if (m->unload)
         m->unload(l->priv);
+    if (m->fini)
+        m->fini(*mo_instance_slot(l->ctx));
     mo_ctx_free(l->ctx);
 }
 
