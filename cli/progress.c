@@ -4,6 +4,7 @@
  * is cut to the terminal width: a wrapped line could not be erased by "\r".
  */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -13,10 +14,27 @@
 
 #define ERASE "\r\033[K"
 
+/* Ctrl-C (or a kill) while the line is up: erase it, then die of the
+ * signal as usual (exit status 128 + n), so the shell prompt starts clean. */
+static void on_interrupt(int sig)
+{
+    (void)!write(STDERR_FILENO, ERASE, sizeof(ERASE) - 1);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 void progress_init(progress *p, bool on)
 {
     memset(p, 0, sizeof(*p));
     p->on = on;
+    if (on) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_interrupt;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+    }
     clock_gettime(CLOCK_MONOTONIC, &p->start);
     p->last = p->start; /* a scan shorter than one interval shows no line */
 }
