@@ -21,6 +21,7 @@
 
 #include "cache.h"
 #include "diag.h"
+#include "readfile.h"
 #include "rules.h"
 
 #define KEY_HEX (2 * VIGIL_DIGEST_LEN)
@@ -309,35 +310,6 @@ static bool rd_str(rd *r, const char **s)
     return true;
 }
 
-/* Reads a whole small file; false when missing, not regular or too large. */
-static bool slurp(const char *path, size_t max, uint8_t **buf, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    struct stat sb;
-    bool ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size <= max;
-    size_t n = ok ? (size_t)sb.st_size : 0, got = 0;
-    *buf = ok ? malloc(n + 1) : NULL;
-    ok = ok && *buf;
-    while (ok && got < n) {
-        ssize_t r = read(fd, *buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        ok = r > 0;
-        if (ok)
-            got += (size_t)r;
-    }
-    close(fd);
-    if (!ok) {
-        free(*buf);
-        *buf = NULL;
-        return false;
-    }
-    *len = n;
-    return true;
-}
-
 /* Checks the whole recording, then prints it: a damaged file replays nothing
  * (the caller rebuilds) rather than half its warnings. */
 static bool replay_diags(const uint8_t *buf, size_t len, bool show_warnings)
@@ -409,7 +381,7 @@ static bool try_hit(const cache_request *rq, cache_entry *ce, vigil_db **db)
     const char *why = NULL;
     char whybuf[600];
     bool refused = false;
-    if (!slurp(ce->diag, DIAG_FILE_MAX, &diags, &diags_len)) {
+    if (!cli_read_file(ce->diag, DIAG_FILE_MAX, &diags, &diags_len)) {
         why = "its warnings file is missing";
     } else {
         vigil_status st = vigil_db_load(ce->vdb, &got, err, sizeof(err));

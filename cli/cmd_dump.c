@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "moddata.h"
+#include "readfile.h"
 
 static void usage(FILE *out)
 {
@@ -28,36 +29,16 @@ static void usage(FILE *out)
           out);
 }
 
-#define MAX_FILE ((long)1 << 32)
-
-/* The whole file, read into memory (a dump is for one file at a time). */
-static bool read_all(const char *path, uint8_t **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        size = ftell(f);
-    bool ok = size >= 0 && size <= MAX_FILE && fseek(f, 0, SEEK_SET) == 0;
-    *data = ok ? malloc(size ? (size_t)size : 1) : NULL;
-    ok = *data && fread(*data, 1, (size_t)size, f) == (size_t)size;
-    fclose(f);
-    if (!ok) {
-        free(*data);
-        *data = NULL;
-        return false;
-    }
-    *len = (size_t)size;
-    return true;
-}
+/* A dump reads one file whole; beyond this it is refused. */
+#define MAX_FILE ((size_t)1 << 32)
 
 static bool dump_file(const char *path, const char **mods, size_t nmods, bool yara_fmt)
 {
     uint8_t *data = NULL;
     size_t len = 0;
-    if (!read_all(path, &data, &len)) {
-        fprintf(stderr, "vigil: %s: %s\n", path, errno ? strerror(errno) : "cannot be read");
+    if (!cli_read_file(path, MAX_FILE, &data, &len)) {
+        fprintf(stderr, "vigil: %s: %s\n", path,
+                errno ? strerror(errno) : "not a regular file, or larger than 4 GiB");
         return false;
     }
     bool ok = true;

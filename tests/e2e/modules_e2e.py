@@ -45,6 +45,11 @@ def dump_cases(tmp):
     rc, out, err = e2elib.run([VIGIL, "dump", "-m", "tests", "missing.bin", "data.bin"], tmp)
     check("dump: a missing file is reported, the rest still dumped",
           rc == 2 and "missing.bin" in err and out.count(b'"path"') == 1, (rc, out, err))
+    os.mkfifo(f"{tmp}/fifo")
+    rc, out, err = e2elib.run([VIGIL, "dump", "-m", "tests", "fifo", "data.bin"], tmp, timeout=20)
+    check("dump: a FIFO is refused without blocking, the rest still dumped",
+          rc == 2 and "fifo: not a regular file" in err and out.count(b'"path"') == 1,
+          (rc, out, err))
     rc, out, err = e2elib.run([VIGIL, "dump", "--format", "xml", "data.bin"], tmp)
     check("dump: unknown format", rc == 2 and "unknown format" in err, (rc, err))
 
