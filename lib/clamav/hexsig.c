@@ -49,19 +49,11 @@ static bool put(buf *b, const char *s, size_t n)
 /* sscanf("%c%u%c") == 3 && '{' && '}' && 0 < range < 128, on text at '{'. */
 static bool inline_jump(const char *s, const char *end, uint32_t *n, const char **after)
 {
-    const char *q = s + 1;
-    while (q < end && (*q == ' ' || *q == '\t' || *q == '\n'))
-        q++;
-    const char *d = q;
-    if (d < end && (*d == '+' || *d == '-'))
-        d++;
-    if (d == end || *d < '0' || *d > '9')
+    const char *d = s + 1;
+    uint32_t u;
+    if (!cv_scan_u32(&d, end, " \t\n", &u) || d == end || *d != '}')
         return false;
-    while (d < end && *d >= '0' && *d <= '9')
-        d++;
-    if (d == end || *d != '}')
-        return false;
-    int32_t v = (int32_t)cv_atou32((cv_str){q, (size_t)(d - q)});
+    int32_t v = (int32_t)u;
     if (v <= 0 || v >= 128)
         return false;
     *n = (uint32_t)v;

@@ -20,19 +20,7 @@ static bool num(cv_str s, uint32_t *v)
 /* sscanf("%u") on a prefix: optional blanks and sign, then digits. */
 static bool scan_u(const char **p, const char *end, uint32_t *v)
 {
-    const char *q = *p;
-    while (q < end && (*q == ' ' || *q == '\t'))
-        q++;
-    const char *d = q;
-    if (d < end && (*d == '+' || *d == '-'))
-        d++;
-    if (d == end || *d < '0' || *d > '9')
-        return false;
-    while (d < end && *d >= '0' && *d <= '9')
-        d++;
-    *v = cv_atou32((cv_str){q, (size_t)(d - q)});
-    *p = d;
-    return true;
+    return cv_scan_u32(p, end, " \t", v);
 }
 
 bool cv_parse_offset(const char *s, size_t len, uint32_t target, cv_offset *out, cv_error *err)

@@ -91,6 +91,23 @@ bool cv_eq(cv_str s, const char *lit)
     return s.len == n && memcmp(s.p, lit, n) == 0;
 }
 
+bool cv_scan_u32(const char **p, const char *end, const char *blanks, uint32_t *v)
+{
+    const char *q = *p;
+    while (q < end && *q && strchr(blanks, *q))
+        q++;
+    const char *d = q;
+    if (d < end && (*d == '+' || *d == '-'))
+        d++;
+    if (d == end || *d < '0' || *d > '9')
+        return false;
+    while (d < end && *d >= '0' && *d <= '9')
+        d++;
+    *v = cv_atou32((cv_str){q, (size_t)(d - q)});
+    *p = d;
+    return true;
+}
+
 int cv_hexval(char c)
 {
     return util_hex_digit((unsigned char)c);

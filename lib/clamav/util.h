@@ -26,6 +26,10 @@ bool cv_isnumber(cv_str s); /* all decimal digits; "" counts, as in libclamav */
 /* atoi() as glibc does it on 64-bit: strtol saturating at LONG_MAX, then
  * truncated to 32 bits. Leading digits only; the caller checks the rest. */
 uint32_t cv_atou32(cv_str s);
+/* sscanf("%u") at *p: skips the characters of `blanks`, takes an optional
+ * sign and the digits after it (at least one), wrapping like libclamav;
+ * *p moves past the digits. false (nothing moved) when no digit follows. */
+bool cv_scan_u32(const char **p, const char *end, const char *blanks, uint32_t *v);
 bool cv_eq(cv_str s, const char *lit);
 int cv_hexval(char c);
 bool cv_hex_bytes(cv_str s, uint8_t *out, size_t outsz, size_t *n);
