@@ -58,15 +58,13 @@ static vigil_status new_scan_state(const struct vigil_db *db, mt_scratch **ms, e
     *ev = NULL;
     *mods = NULL;
     const ir_program *p = &db->prog;
-    const char *names[64] = {0};
-    const char **nv = p->modules.len <= 64 ? names : calloc(p->modules.len, sizeof(*nv));
-    vigil_status st = nv ? VIGIL_OK : VIGIL_E_NOMEM;
-    for (size_t i = 0; nv && i < p->modules.len; i++)
-        nv[i] = ir_str(p, p->modules.items[i]);
+    const char **names = calloc(p->modules.len ? p->modules.len : 1, sizeof(*names));
+    vigil_status st = names ? VIGIL_OK : VIGIL_E_NOMEM;
+    for (size_t i = 0; names && i < p->modules.len; i++)
+        names[i] = ir_str(p, p->modules.items[i]);
     if (st == VIGIL_OK)
-        st = mo_set_new(nv, p->modules.len, mods, NULL);
-    if (nv != names)
-        free(nv);
+        st = mo_set_new(names, p->modules.len, mods, NULL);
+    free(names);
     if (st == VIGIL_OK)
         st = mt_scratch_new(db->m, ms);
     if (st == VIGIL_OK)
