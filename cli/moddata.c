@@ -53,26 +53,6 @@ void moddata_print_yara(const vigil_module_node *n, void *user)
     fputc('\n', out);
 }
 
-static bool utf8_text(const uint8_t *s, size_t len)
-{
-    if (memchr(s, 0, len))
-        return false;
-    size_t i = 0;
-    while (i < len) {
-        uint8_t c = s[i];
-        size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
-                               : (c & 0xF8) == 0xF0   ? 4
-                                                      : 0;
-        if (n == 0 || n > len - i)
-            return false;
-        for (size_t k = 1; k < n; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-        i += n;
-    }
-    return true;
-}
-
 static json_t *json_leaf(const vigil_module_node *n)
 {
     switch (n->value_kind) {
@@ -81,8 +61,11 @@ static json_t *json_leaf(const vigil_module_node *n)
     case VIGIL_VALUE_FLOAT:
         return json_real(n->f);
     case VIGIL_VALUE_STRING: {
-        if (utf8_text(n->s, n->s_len))
-            return json_stringn((const char *)n->s, n->s_len);
+        /* jansson refuses invalid UTF-8; NUL bytes go to the hex form too */
+        json_t *text =
+            memchr(n->s, 0, n->s_len) ? NULL : json_stringn((const char *)n->s, n->s_len);
+        if (text)
+            return text;
         static const char hex[] = "0123456789abcdef";
         json_t *o = json_object();
         char *h = malloc(2 * n->s_len + 1);
