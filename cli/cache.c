@@ -93,10 +93,10 @@ static bool digest_contents(EVP_MD_CTX *ctx, const char *path, uint64_t max, uin
 }
 
 /* Feeds a regular file's bytes and then its length to ctx (for the key). */
-static bool hash_file_into(EVP_MD_CTX *ctx, const char *path)
+static bool hash_file_into(EVP_MD_CTX *ctx, const char *path, uint64_t max)
 {
     uint64_t total;
-    if (!digest_contents(ctx, path, SOURCE_MAX, &total))
+    if (!digest_contents(ctx, path, max, &total))
         return false;
     uint8_t len[8];
     for (int i = 0; i < 8; i++)
@@ -147,7 +147,7 @@ static bool hash_operand(EVP_MD_CTX *ctx, const char *operand)
                 ok = asprintf(&path, "%s/%s", file, names[i]) >= 0;
                 if (ok) {
                     put_str(ctx, names[i]);
-                    ok = hash_file_into(ctx, path);
+                    ok = hash_file_into(ctx, path, SOURCE_MAX);
                     free(path);
                 }
             }
@@ -155,9 +155,83 @@ static bool hash_operand(EVP_MD_CTX *ctx, const char *operand)
         }
     } else {
         put_str(ctx, "file");
-        ok = hash_file_into(ctx, file);
+        ok = hash_file_into(ctx, file, SOURCE_MAX);
     }
     free(ns);
+    return ok;
+}
+
+static int name_order(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A file's identity as the file system keeps it: device, inode, size, and
+ * the modification and status-change times to the nanosecond. Any write
+ * changes the status-change time, which no user can set back, so a ClamAV
+ * database (hundreds of MB, whose content hashing would cost more than the
+ * cached load it validates) is keyed by this instead of its bytes. */
+static void put_fingerprint(EVP_MD_CTX *ctx, const struct stat *sb)
+{
+    uint64_t v[7] = {(uint64_t)sb->st_dev, (uint64_t)sb->st_ino, (uint64_t)sb->st_size,
+                     (uint64_t)sb->st_mtim.tv_sec, (uint64_t)sb->st_mtim.tv_nsec,
+                     (uint64_t)sb->st_ctim.tv_sec, (uint64_t)sb->st_ctim.tv_nsec};
+    put_bytes(ctx, v, sizeof(v));
+}
+
+/* Keys one ClamAV database operand: a file by its fingerprint, a folder by
+ * every regular file directly inside it (name and fingerprint), in byte
+ * order. The loader reads only the database files among them; keying them
+ * all never misses a change. */
+static bool hash_clamav_operand(EVP_MD_CTX *ctx, const char *path)
+{
+    struct stat sb;
+    put_str(ctx, path);
+    if (stat(path, &sb) != 0)
+        return false;
+    if (!S_ISDIR(sb.st_mode)) {
+        put_str(ctx, "file");
+        put_fingerprint(ctx, &sb);
+        return S_ISREG(sb.st_mode);
+    }
+    DIR *d = opendir(path);
+    if (!d)
+        return false;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    bool ok = true;
+    struct dirent *de;
+    while (ok && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            char **nn = realloc(names, (cap = cap ? 2 * cap : 64) * sizeof(*names));
+            ok = nn != NULL;
+            if (!ok)
+                break;
+            names = nn;
+        }
+        ok = (names[n] = strdup(de->d_name)) != NULL;
+        n += ok;
+    }
+    closedir(d);
+    if (ok && n)
+        qsort(names, n, sizeof(*names), name_order);
+    put_str(ctx, "folder");
+    for (size_t i = 0; ok && i < n; i++) {
+        char *full;
+        ok = asprintf(&full, "%s/%s", path, names[i]) >= 0;
+        if (!ok)
+            break;
+        if (stat(full, &sb) == 0 && S_ISREG(sb.st_mode)) {
+            put_str(ctx, names[i]);
+            put_fingerprint(ctx, &sb);
+        }
+        free(full);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
     return ok;
 }
 
@@ -176,6 +250,13 @@ static bool compute_key(const cache_request *rq, char hex[KEY_HEX + 1])
         put_bytes(ctx, &rq->ndefs, sizeof(rq->ndefs));
         for (size_t i = 0; i < rq->ndefs; i++)
             put_str(ctx, rq->defs[i]);
+        if (rq->nclamav) {
+            put_str(ctx, "clamav");
+            put_bytes(ctx, &rq->nclamav, sizeof(rq->nclamav));
+            put_bytes(ctx, &rq->clamav_flags, sizeof(rq->clamav_flags));
+            for (size_t i = 0; ok && i < rq->nclamav; i++)
+                ok = hash_clamav_operand(ctx, rq->clamav[i]);
+        }
     }
     uint8_t md[VIGIL_DIGEST_LEN];
     unsigned int n = 0;
@@ -350,10 +431,27 @@ static void entry_free(cache_entry *ce)
 
 /* Returns NULL when the db still is what its sources compile to, else why not
  * (into why). */
-static const char *stale_source(const vigil_db *db, char *why, size_t whylen)
+/* Whether path is a ClamAV database operand or a file directly inside one:
+ * the key holds its fingerprint already (hash_clamav_operand). */
+static bool keyed_by_fingerprint(const cache_request *rq, const char *path)
+{
+    for (size_t i = 0; i < rq->nclamav; i++) {
+        const char *op = rq->clamav[i];
+        size_t n = strlen(op);
+        if (strcmp(path, op) == 0 ||
+            (strncmp(path, op, n) == 0 && path[n] == '/' && !strchr(path + n + 1, '/')))
+            return true;
+    }
+    return false;
+}
+
+static const char *stale_source(const cache_request *rq, const vigil_db *db, char *why,
+                                size_t whylen)
 {
     for (size_t i = 0; i < vigil_db_source_count(db); i++) {
         const char *path = vigil_db_source_path(db, i);
+        if (keyed_by_fingerprint(rq, path))
+            continue;
         uint8_t now[VIGIL_DIGEST_LEN];
         if (!sha256_file(path, now)) {
             snprintf(why, whylen, "%s is gone or unreadable", path);
@@ -391,7 +489,7 @@ static bool try_hit(const cache_request *rq, cache_entry *ce, vigil_db **db)
             why = whybuf;
             refused = true;
         } else {
-            why = stale_source(got, whybuf, sizeof(whybuf));
+            why = stale_source(rq, got, whybuf, sizeof(whybuf));
         }
     }
     if (!why && !replay_diags(diags, diags_len, rq->show_warnings))

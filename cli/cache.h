@@ -23,6 +23,9 @@ typedef struct cache_request {
     size_t noperands;
     const char *const *defs; /* "VAR=VALUE" of -d, in order */
     size_t ndefs;
+    const char *const *clamav; /* ClamAV databases (files or folders), in order */
+    size_t nclamav;
+    unsigned clamav_flags; /* VIGIL_CLAMAV_* they are loaded with */
     const char *variant; /* compile settings that change the result ("yara -w ...") */
     bool show_warnings;  /* warnings are printed (replayed from the entry on a hit) */
     bool disabled;       /* --no-cache: compile, read and write nothing */

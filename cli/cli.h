@@ -16,6 +16,8 @@ int cmd_scan(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_clamscan(int argc, char **argv);
+int cmd_sigtool(int argc, char **argv);
 
 /* The version of yara whose command line `vigil yara` reproduces. */
 #define VIGIL_YARA_COMPAT "4.2.3"

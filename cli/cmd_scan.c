@@ -36,7 +36,10 @@ typedef struct scan_opts {
     int nrules;
     const char *defs[MAX_LIST];
     int ndefs;
-    const char *db;
+    const char *dbs[MAX_LIST]; /* --db: one compiled database, or ClamAV databases */
+    int ndbs;
+    const char *db; /* the compiled database, when dbs[0] is one */
+    unsigned clamav_flags;
     bool no_default, no_follow, no_warnings, no_cache, progress;
     long threads; /* 0 = one per online core */
     report rep;
@@ -65,7 +68,11 @@ static void usage(FILE *out)
             "  --no-default-rules    do not load the bundled rules\n"
             "                        (from $VIGIL_RULES_DIR, else %s)\n"
             "  --no-cache            always compile the rules (no $XDG_CACHE_HOME/vigil)\n"
-            "  --db=FILE             use a database made by `vigil compile` instead of rules\n"
+            "  --db=PATH             a database made by `vigil compile`, used instead of\n"
+            "                        rules; or a ClamAV database file or folder (.cvd .hdb\n"
+            "                        .ndb .ldb ..., e.g. /var/lib/clamav), used with the\n"
+            "                        rules (repeatable)\n"
+            "      --detect-pua      also load ClamAV's PUA signatures (.?du)\n"
             "  -d, --define=VAR=VALUE  define an external variable (repeatable)\n"
             "  -s, --strings         show the matching strings under each detection\n"
             "      --json            one JSON object per line (detections, errors, summary)\n"
@@ -93,11 +100,13 @@ static bool push(const char **list, int *n, const char *v, const char *what)
 /* Returns the index of the first operand, or -1 (exit 2), or -2 (help shown). */
 static int parse(int argc, char **argv, scan_opts *o)
 {
-    enum { OPT_RULES = 256, OPT_NO_DEFAULT, OPT_DB, OPT_JSON, OPT_NO_CACHE, OPT_PROGRESS };
+    enum { OPT_RULES = 256, OPT_NO_DEFAULT, OPT_DB, OPT_JSON, OPT_NO_CACHE, OPT_PROGRESS,
+           OPT_PUA };
     static const struct option longs[] = {
         {"rules", required_argument, NULL, OPT_RULES},
         {"no-default-rules", no_argument, NULL, OPT_NO_DEFAULT},
         {"db", required_argument, NULL, OPT_DB},
+        {"detect-pua", no_argument, NULL, OPT_PUA},
         {"no-cache", no_argument, NULL, OPT_NO_CACHE},
         {"define", required_argument, NULL, 'd'},
         {"strings", no_argument, NULL, 's'},
@@ -123,7 +132,11 @@ static int parse(int argc, char **argv, scan_opts *o)
             o->no_default = true;
             break;
         case OPT_DB:
-            o->db = optarg;
+            if (!push(o->dbs, &o->ndbs, optarg, "--db"))
+                return -1;
+            break;
+        case OPT_PUA:
+            o->clamav_flags |= VIGIL_CLAMAV_PUA;
             break;
         case OPT_NO_CACHE:
             o->no_cache = true;
@@ -179,9 +192,32 @@ static const char *default_rules_dir(void)
     return env && *env ? env : VIGIL_DEFAULT_RULES_DIR;
 }
 
-/* Builds the database from default + given rules, or loads --db. */
+/* Whether path is a database written by `vigil compile` (by its magic). */
+static bool is_compiled_db(const char *path)
+{
+    char magic[8];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    bool yes = fread(magic, 1, sizeof(magic), f) == sizeof(magic) &&
+               memcmp(magic, "VIGILDB\x1a", 8) == 0;
+    fclose(f);
+    return yes;
+}
+
+/* Builds the database from default + given rules and ClamAV databases, or
+ * loads a compiled --db. */
 static bool load_rules(scan_opts *o, extvar *vars, int nvars, vigil_db **db)
 {
+    if (o->ndbs == 1 && is_compiled_db(o->dbs[0]))
+        o->db = o->dbs[0];
+    for (int i = 0; !o->db && i < o->ndbs; i++) {
+        if (is_compiled_db(o->dbs[i])) {
+            fprintf(stderr, "vigil scan: %s is a compiled database: it cannot be combined "
+                            "with other --db\n", o->dbs[i]);
+            return false;
+        }
+    }
     if (o->db) {
         if (o->nrules > 0) {
             fprintf(stderr, "vigil scan: --db cannot be combined with --rules\n");
@@ -205,6 +241,8 @@ static bool load_rules(scan_opts *o, extvar *vars, int nvars, vigil_db **db)
         ops[nops++] = o->rules[i];
     cache_request rq = {.operands = ops, .noperands = nops, .defs = o->defs,
                         .ndefs = (size_t)o->ndefs, .variant = "scan",
+                        .clamav = o->dbs, .nclamav = (size_t)o->ndbs,
+                        .clamav_flags = o->clamav_flags,
                         .show_warnings = !o->no_warnings, .disabled = o->no_cache,
                         .quiet = o->rep.quiet};
     cache_entry *ce;
@@ -231,7 +269,7 @@ static bool load_rules(scan_opts *o, extvar *vars, int nvars, vigil_db **db)
         if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
             failed |= rules_add_path(c, dir, NULL) != VIGIL_OK;
             sources++;
-        } else if (o->nrules == 0) {
+        } else if (o->nrules == 0 && o->ndbs == 0) {
             fprintf(stderr, "vigil: default rules folder %s: %s\n", dir,
                     errno ? strerror(errno) : "not a folder");
             goto out;
@@ -248,6 +286,13 @@ static bool load_rules(scan_opts *o, extvar *vars, int nvars, vigil_db **db)
         free(ns);
         sources++;
     }
+    for (int i = 0; i < o->ndbs; i++) {
+        vigil_status cst = vigil_compiler_add_clamav(c, o->dbs[i], o->clamav_flags);
+        failed |= cst != VIGIL_OK;
+        if (cst != VIGIL_OK && cst != VIGIL_E_SYNTAX && cst != VIGIL_E_IO)
+            fprintf(stderr, "vigil: %s\n", vigil_compiler_last_error(c));
+        sources++;
+    }
     if (sources == 0) {
         fprintf(stderr, "vigil scan: no rules (use --rules, --db, or drop --no-default-rules)\n");
         goto out;
@@ -261,7 +306,7 @@ static bool load_rules(scan_opts *o, extvar *vars, int nvars, vigil_db **db)
         fprintf(stderr, "vigil: %s\n", vigil_compiler_last_error(c));
         goto out;
     }
-    if (vigil_db_rule_count(*db) == 0) {
+    if (vigil_db_rule_count(*db) == 0 && vigil_db_clamav_signature_count(*db) == 0) {
         fprintf(stderr, "vigil scan: no rules loaded (the rules folders hold no rules)\n");
         vigil_db_free(*db);
         *db = NULL;

@@ -22,6 +22,8 @@ static const command commands[] = {
     {"compile", cmd_compile, "compile rules into a database file"},
     {"check", cmd_check, "report errors and warnings in rules"},
     {"dump", cmd_dump, "print what the YARA modules make of files"},
+    {"clamscan", cmd_clamscan, "drop-in for the clamscan 1.4.6 command line (ClamAV databases)"},
+    {"sigtool", cmd_sigtool, "inspect ClamAV databases: container info, unpacking, signatures"},
 };
 
 static void usage(FILE *out)

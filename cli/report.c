@@ -130,6 +130,30 @@ static void text_strings(outbuf *ob, vigil_scanner *s, const vigil_rule *rule)
     }
 }
 
+/* -s for a ClamAV signature: which database line it is, and for a hash
+ * signature the digest and size that matched (its "strings" are none). */
+static void text_clamav_origin(FILE *out, const vigil_rule *rule)
+{
+    const char *type = NULL, *source = NULL, *hash = NULL, *size = NULL;
+    for (size_t i = 0; i < vigil_rule_meta_count(rule); i++) {
+        vigil_meta m = vigil_rule_meta(rule, i);
+        if (m.type != VIGIL_META_STRING)
+            continue;
+        if (strcmp(m.name, "type") == 0)
+            type = m.s;
+        else if (strcmp(m.name, "source") == 0)
+            source = m.s;
+        else if (strcmp(m.name, "hash") == 0)
+            hash = m.s;
+        else if (strcmp(m.name, "size") == 0)
+            size = m.s;
+    }
+    fprintf(out, "  %s signature at %s", type ? type : "ClamAV", source ? source : "?");
+    if (hash)
+        fprintf(out, ": hash %s, size %s", hash, size ? size : "?");
+    fputc('\n', out);
+}
+
 void report_detection(const report *r, outbuf *ob, vigil_scanner *s, const char *path,
                       const vigil_rule *rule)
 {
@@ -154,6 +178,8 @@ void report_detection(const report *r, outbuf *ob, vigil_scanner *s, const char 
     FILE *out = ob_out(ob);
     print_path(out, path);
     fprintf(out, ": %s%s%s\n", show_ns ? ns : "", show_ns ? ":" : "", vigil_rule_name(rule));
+    if (r->strings && ns && strcmp(ns, "clamav") == 0)
+        text_clamav_origin(out, rule);
     if (r->strings)
         text_strings(ob, s, rule);
 }

@@ -97,6 +97,92 @@ vigil_status vigil_compiler_build(vigil_compiler *c, vigil_db **out);
 const char *vigil_compiler_last_error(const vigil_compiler *c);
 
 /* ------------------------------------------------------------------ */
+/* ClamAV databases                                                   */
+
+/* ClamAV signatures lower into the same database as YARA rules and are
+ * matched in the same pass. Body (.ndb) and logical (.ldb) signatures
+ * become rules of namespace "clamav"; hash signatures (.hdb .hsb .mdb
+ * .msb .imp and their PUA forms), which a full database holds millions
+ * of, live in hash tables instead and are not among vigil_db_rule(): a
+ * detection by one is reported with a handle that is valid only during
+ * the scan callback. Either way vigil_rule_name() is the detection name
+ * as clamscan prints it (".UNOFFICIAL" for signatures from loose files,
+ * none for those from signed containers), and the rule's metas explain
+ * it: "type" (hdb, ndb, ldb ...), "source" (database file:line), and for
+ * hash signatures "hash" and "size". Allow lists (.fp .sfp) and ignore
+ * lists (.ign .ign2) apply to ClamAV detections only. */
+enum {
+    VIGIL_CLAMAV_PUA = 1u << 0,      /* also load PUA databases (.hdu .ndu .ldu ...;
+                                      * clamscan --detect-pua) */
+    VIGIL_CLAMAV_SKIP_BAD = 1u << 1, /* a malformed line is a warning and is left out;
+                                      * without it (clamscan's behaviour) it is an error
+                                      * and the database is not loaded */
+};
+
+/* Adds a ClamAV database file (.hdb .hsb .hdu .hsu .mdb .msb .mdu .msu
+ * .imp .ndb .ndu .ldb .ldu .cdb .fp .sfp .ign .ign2 .ftm .cvd .cld .cud)
+ * or every such file of a folder (not recursive, in the folder's readdir
+ * order, as clamscan reads /var/lib/clamav; ignore lists first). Each bad line is a diagnostic
+ * "file:line: reason" (file is e.g. "daily.cvd:daily.ldb" inside a
+ * container); the call then returns VIGIL_E_SYNTAX. A container whose
+ * digital signature does not verify is refused as a whole. */
+vigil_status vigil_compiler_add_clamav(vigil_compiler *c, const char *path, unsigned flags);
+
+/* Replaces ClamAV's published RSA key (decimal modulus and exponent) that
+ * .cvd/.cud signatures are checked against: for containers signed with
+ * one's own key (tests, private mirrors). NULL restores ClamAV's key. */
+vigil_status vigil_compiler_set_cvd_key(vigil_compiler *c, const char *n_decimal,
+                                        const char *e_decimal);
+
+/* ClamAV signatures in the database (all kinds; clamscan's "Known viruses"). */
+size_t vigil_db_clamav_signature_count(const vigil_db *db);
+
+/* Every ClamAV signature of the database, rules and hash signatures alike
+ * (sigtool --list-sigs, counts by type). Pointers are valid during the call. */
+typedef struct vigil_signature_info {
+    const char *name;   /* detection name as clamscan prints it */
+    const char *type;   /* "hdb" "hsb" "mdb" "msb" "imp" "ndb" "ldb" "fp" "sfp" ... */
+    const char *source; /* database file it came from ("main.cvd:main.hdb" in a container) */
+    uint32_t line;      /* 1-based line in that file */
+} vigil_signature_info;
+typedef void (*vigil_signature_fn)(const vigil_signature_info *sig, void *user);
+vigil_status vigil_db_visit_clamav(const vigil_db *db, vigil_signature_fn fn, void *user);
+
+/* A signed container on its own (sigtool --info / --unpack). */
+typedef struct vigil_cvd_info {
+    char build_time[64];  /* as stored in the header, e.g. "09 Nov 2026 07-25 -0500": the
+                             header separates fields with ':', so the time is hh-mm
+                             (sigtool shows it as hh:mm) */
+    uint32_t version;
+    uint32_t signatures;  /* as the header states */
+    uint32_t flevel;      /* functionality level */
+    char md5[33];         /* of the body, hex, as the header states */
+    char dsig[512];       /* the header's digital signature field (RSA over the MD5,
+                             libclamav's base-64 digits) */
+    char builder[64];
+    uint32_t stime;       /* build time in seconds since the epoch, 0 if absent */
+    bool verified;        /* the body's MD5 and the RSA signature check out */
+} vigil_cvd_info;
+
+/* Reads the header of a .cvd/.cld/.cud and checks the container: header
+ * signature (a .cld, which freshclam rewrites, has none to check and a
+ * .cud is unsigned: verified stays false for both), then its members
+ * against the signed .info. key_n/key_e: as vigil_compiler_set_cvd_key,
+ * NULL for ClamAV's keys. VIGIL_E_CORRUPT with the reason in err when the
+ * header is malformed or a check fails. info is filled as soon as the
+ * header has parsed, also when a later check fails (VIGIL_E_CORRUPT,
+ * verified false), so a caller can show what a refused container claims;
+ * an empty build_time means the header did not parse. */
+vigil_status vigil_cvd_info_read(const char *path, const char *key_n, const char *key_e,
+                                 vigil_cvd_info *info, char *err, size_t errlen);
+
+/* Writes the container's members into folder dir (which must exist),
+ * after the same checks as vigil_cvd_info_read. Member names are checked:
+ * no paths, no overwriting outside dir. */
+vigil_status vigil_cvd_unpack(const char *path, const char *dir, const char *key_n,
+                              const char *key_e, char *err, size_t errlen);
+
+/* ------------------------------------------------------------------ */
 /* Compiled database                                                  */
 
 vigil_status vigil_db_save(const vigil_db *db, const char *path);

@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
 libvectorscan-dev libpcre2-dev libssl-dev libarchive-dev zlib1g-dev libbz2-dev
 liblzma-dev libzstd-dev libmspack-dev libmagic-dev libjansson-dev libcmocka-dev
-yara python3"
+yara clamav clamav-testfiles python3"
 
 missing=""
 for p in $PKGS; do

@@ -17,23 +17,6 @@
 
 #define MAX_RULE_FILE (64u << 20)
 
-typedef struct read_source {
-    char *path;
-    uint8_t sha256[VIGIL_DIGEST_LEN];
-} read_source;
-
-struct vigil_compiler {
-    VEC(read_source) sources; /* files read, in order, each (path, digest) once */
-    ir_program prog;
-    yc_state *yc;
-    vigil_diag_fn diag;
-    void *diag_user;
-    bool warnings;
-    bool built;
-    uint32_t max_strings; /* per rule; 0 = the front end's default */
-    size_t errors, warns;
-    char last_error[512];
-};
 
 vigil_status vigil_compiler_new(vigil_compiler **out)
 {
@@ -57,6 +40,7 @@ void vigil_compiler_free(vigil_compiler *c)
     if (!c)
         return;
     yc_free(c->yc);
+    api_clamav_free(c->clam);
     ir_free(&c->prog);
     for (size_t i = 0; i < c->sources.len; i++)
         free(c->sources.items[i].path);
@@ -65,7 +49,7 @@ void vigil_compiler_free(vigil_compiler *c)
 }
 
 /* Records one file read; false only when out of memory or the digest failed. */
-static bool record_source(void *user, const char *path, const uint8_t *data, size_t len)
+bool api_record_source(void *user, const char *path, const uint8_t *data, size_t len)
 {
     vigil_compiler *c = user;
     read_source r = {0};
@@ -215,7 +199,7 @@ static vigil_status add_source(vigil_compiler *c, const char *src, size_t len, c
     yc_options opt = {.diag = c->diag,
                       .diag_user = c->diag_user,
                       .warnings = c->warnings,
-                      .on_include = record_source,
+                      .on_include = api_record_source,
                       .include_user = c};
     vigil_status st = yc_add_source(c->yc, src, len, ns ? ns : "default", name, path, &opt,
                                     &c->errors, &c->warns);
@@ -247,7 +231,7 @@ vigil_status vigil_compiler_add_file(vigil_compiler *c, const char *path, const 
         }
         return st;
     }
-    if (!c->built && !record_source(c, path, buf, len)) {
+    if (!c->built && !api_record_source(c, path, buf, len)) {
         free(buf);
         api_set_error(c->last_error, sizeof(c->last_error), "out of memory");
         return VIGIL_E_NOMEM;
@@ -296,6 +280,11 @@ vigil_status vigil_compiler_build(vigil_compiler *c, vigil_db **out)
     /* Source paths join the pool before the matcher sees the program, so
      * nothing holds a pointer into the pool while it grows. */
     vigil_status st = attach_sources(c, db);
+    if (st != VIGIL_OK) {
+        vigil_db_free(db);
+        return st;
+    }
+    st = api_clamav_build(c, db);
     if (st != VIGIL_OK) {
         vigil_db_free(db);
         return st;

@@ -10,13 +10,51 @@
 #include "../eval/eval.h"
 #include "../ir/ir.h"
 #include "../match/matcher.h"
+#include "../clamav/hashdb.h"
 #include "../modules/object.h"
+#include "../util/vec.h"
 #include "vigil.h"
 
+/* A rule of the program, or (hash_table != API_NOT_HASH) a ClamAV hash
+ * signature, whose handle a scanner fills for the callback (clamav.c). */
+#define API_NOT_HASH UINT32_MAX
 struct vigil_rule {
     const struct vigil_db *db;
     uint32_t index;
+    uint32_t hash_table, hash_index;
 };
+
+/* The handle of a hash signature with the text of its metas. */
+typedef struct api_hash_rule {
+    struct vigil_rule rule; /* first: a vigil_rule pointer is one to this */
+    char hex[65];
+    char size[24];
+    char source[300];
+} api_hash_rule;
+
+typedef struct read_source {
+    char *path;
+    uint8_t sha256[VIGIL_DIGEST_LEN];
+} read_source;
+
+struct api_clamav; /* ClamAV databases being added (clamav.c) */
+
+struct vigil_compiler {
+    VEC(read_source) sources; /* files read, in order, each (path, digest) once */
+    ir_program prog;
+    struct yc_state *yc;
+    struct api_clamav *clam;
+    vigil_diag_fn diag;
+    void *diag_user;
+    bool warnings;
+    bool built;
+    uint32_t max_strings; /* per rule; 0 = the front end's default */
+    size_t errors, warns;
+    char last_error[512];
+};
+
+/* Records a file the compiler read (path, SHA-256); false = out of memory. */
+bool api_record_source(void *user, const char *path, const uint8_t *data, size_t len);
 
 struct vigil_db {
     ir_program prog;   /* owned, or arrays borrowed from `map` (cap == 0) */
@@ -29,7 +67,29 @@ struct vigil_db {
     const db_source *sources; /* files compiled from: in `map`, or == sources_buf */
     size_t nsources;
     db_source *sources_buf;   /* owned copy for a database built in memory */
+    /* ClamAV: the DB_SEC_CLAMAV section (a db_clamav_head, then the hash
+     * tables), in `map` or == clam_buf */
+    uint8_t *clam_buf;
+    const uint8_t *clam_bytes; /* the section (NULL: none) */
+    size_t clam_len;
+    uint64_t clam_signatures;  /* clamscan's "Known viruses" */
+    bool clam_rules;           /* some rule is a ClamAV signature (objinfo needed) */
+    bool has_hashes;
+    cv_hashdb_view hashes;
 };
+
+/* ClamAV: moves the compiler's hash signatures and counts into db (before
+ * the matcher is built); frees a compiler's ClamAV state. */
+vigil_status api_clamav_build(struct vigil_compiler *c, struct vigil_db *db);
+void api_clamav_free(struct api_clamav *a);
+/* Binds a loaded database's DB_SEC_CLAMAV bytes; false when damaged. */
+bool api_clamav_bind(struct vigil_db *db, const uint8_t *bytes, size_t len, char *err,
+                     size_t errlen);
+
+/* The accessors of a hash-signature handle (vigil_rule with hash_table set). */
+const char *api_hash_rule_name(const vigil_rule *r);
+size_t api_hash_rule_meta_count(const vigil_rule *r);
+vigil_meta api_hash_rule_meta(const vigil_rule *r, size_t i);
 
 /* Finishes a database whose prog is filled: rule handles, string usage. */
 vigil_status db_init_handles(struct vigil_db *db);

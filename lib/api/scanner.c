@@ -14,9 +14,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "../clamav/objinfo.h"
 #include "../formats/entrypoint.h"
 #include "../util/file.h"
 #include "../ir/ir_usage.h"
+#include "clamav_scan.h"
 #include "internal.h"
 
 _Static_assert(IR_NO_FIXED_OFFSET == MT_NO_FIXED_OFFSET, "usage and matcher agree on \"no offset\"");
@@ -45,8 +47,34 @@ struct vigil_scanner {
     mo_set *mods;        /* the db's imported modules, loaded per object on demand */
     vigil_log_fn log;
     void *log_user;
+    uint32_t clam_ns;      /* namespace of ClamAV signatures, or IR_NONE */
+    api_hash_rule hash_rule; /* handle of the hash signature being reported */
     char last_error[512];
 };
+
+static uint32_t find_namespace(const ir_program *p, const char *name)
+{
+    for (size_t i = 0; i < p->namespaces.len; i++)
+        if (strcmp(ir_str(p, p->namespaces.items[i]), name) == 0)
+            return (uint32_t)i;
+    return IR_NONE;
+}
+
+typedef struct hash_report {
+    vigil_scanner *s;
+    vigil_scan_fn fn;
+    void *user;
+    vigil_status st;
+} hash_report;
+
+static bool report_hash(void *user, uint32_t table, uint32_t index)
+{
+    hash_report *h = user;
+    api_hash_rule_fill(h->s->db, table, index, &h->s->hash_rule);
+    h->st = h->fn ? h->fn(h->s, VIGIL_EV_RULE_MATCHING, &h->s->hash_rule.rule, 0, h->user)
+                  : VIGIL_OK;
+    return h->st == VIGIL_OK;
+}
 
 /* The state one scan runs on: a matcher scratch told how the conditions use
  * each string, and an evaluator. Made for a new scanner and again by
@@ -91,6 +119,7 @@ vigil_status vigil_scanner_new(const vigil_db *db, vigil_scanner **out)
         return VIGIL_E_NOMEM;
     s->db = db;
     const ir_program *p = &db->prog;
+    s->clam_ns = db->clam_rules ? find_namespace(p, "clamav") : IR_NONE;
     vigil_status st = new_scan_state(db, &s->ms, &s->ev, &s->mods);
     if (st == VIGIL_OK) {
         s->results = calloc(p->rules.len ? p->rules.len : 1, 1);
@@ -288,6 +317,11 @@ static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t le
                    .dead_rules = s->dead, .modules = s->mods, .log = scanner_log,
                    .log_user = s};
     in.has_entrypoint = fmt_entrypoint_offset(data, len, &in.entrypoint);
+    cv_objinfo oi;
+    if (s->db->clam_rules || s->db->has_hashes) {
+        cv_objinfo_init(&oi, data, len);
+        in.clam = &oi;
+    }
     if (s->timeout) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -334,6 +368,21 @@ static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t le
         }
     }
 
+    /* ClamAV hash signatures, and the allow lists that clear an object of
+     * every ClamAV detection */
+    bool allowed = false;
+    if (s->db->has_hashes) {
+        hash_report hr = {s, fn, user, VIGIL_OK};
+        st = api_clamav_hashes(s->db, data, len, in.clam, report_hash, &hr, &allowed);
+        if (st == VIGIL_E_ABORTED)
+            goto aborted;
+        if (st != VIGIL_OK) {
+            s->in_callback = false;
+            api_set_error(s->last_error, sizeof(s->last_error), "%s", vigil_status_str(st));
+            return st;
+        }
+    }
+
     st = ev_run(s->ev, &in, s->results);
     if (st != VIGIL_OK) {
         s->in_callback = false;
@@ -343,6 +392,8 @@ static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t le
     }
     for (uint32_t i = 0; fn && i < p->rules.len; i++) {
         if (p->rules.items[i].flags & IR_RULE_PRIVATE)
+            continue;
+        if (allowed && p->rules.items[i].ns == s->clam_ns)
             continue;
         vigil_event ev;
         if (s->results[i])

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "clamav/sig.h"
+#include "vigil.h"
 
 #define CV_CVD_HEADER 512
 
@@ -81,5 +82,53 @@ bool cv_info_parse(const uint8_t *p, size_t len, const cv_rsa_key *key, cv_arena
                    cv_error *err);
 /* A member against its .info entry (size and SHA-256). */
 bool cv_info_check(const cv_info *info, const cv_tar_member *m, cv_error *err);
+
+/* ---- a container's members, checked as a whole (cvd_check.c) ---------- */
+
+/* What vouches for a container, decided by its name as libclamav does: a
+ * .cld's header describes the .cvd it was made from, so only its .info
+ * vouches for the body; a .cud is unsigned; anything else is a .cvd. */
+typedef enum cv_cvd_kind { CV_KIND_CVD, CV_KIND_CLD, CV_KIND_CUD } cv_cvd_kind;
+
+cv_cvd_kind cv_cvd_kind_of(const char *path);
+
+/* Whether libclamav checks a member of this name against .info and loads
+ * it (its CLI_DBEXT list, YARA build, plus .ign/.ign2). */
+bool cv_cvd_is_database(const char *name);
+
+#define CV_CVD_MAX_MEMBERS 4096
+
+typedef enum cv_member_role {
+    CV_MEMBER_DATABASE, /* a database: size and SHA-256 matched .info */
+    CV_MEMBER_INFO,     /* the .info member that vouched for the others */
+    CV_MEMBER_OTHER,    /* carried, not checked, not loaded (COPYING, notes) */
+} cv_member_role;
+
+/* Called once per member, in archive order, after every check passed. A
+ * status other than VIGIL_OK stops the walk and is returned as is. */
+typedef vigil_status (*cv_member_fn)(void *user, const cv_tar_member *m, cv_member_role role);
+
+/* Why a container's contents were refused: the member at fault ("" when
+ * it is the archive or no one member) and the reason. */
+typedef struct cv_cvd_fault {
+    char member[101];
+    char reason[200];
+} cv_cvd_fault;
+
+/* Checks the members of a container whose header h has parsed and (for a
+ * .cvd) verified, with tar its body (cv_cvd_body), as libclamav 1.4's
+ * cli_cvdload does: well-formed tar; no "." or ".." names, no name twice,
+ * at most CV_CVD_MAX_MEMBERS members; the first *.info member present and
+ * verified with info_key (NULL = ClamAV's) - in a .cud, unsigned and
+ * without a DSIG line, as clamscan reads it; its header line agreeing with
+ * h (version, signatures, level, time); at least one entry; and every
+ * database member's size and SHA-256 as it lists them. Only then is fn
+ * (may be NULL: check only) called for every member, so a caller never
+ * acts on part of a container that is refused. Returns VIGIL_OK;
+ * VIGIL_E_CORRUPT with *fault (may be NULL) filled; VIGIL_E_LIMIT (too
+ * many members, *fault filled); VIGIL_E_NOMEM; or fn's status. */
+vigil_status cv_cvd_check_members(const uint8_t *tar, size_t tar_len, cv_cvd_kind kind,
+                                  const cv_cvd_header *h, const cv_rsa_key *info_key,
+                                  cv_member_fn fn, void *user, cv_cvd_fault *fault);
 
 #endif

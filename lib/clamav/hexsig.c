@@ -600,6 +600,7 @@ bool cv_parse_hex(const char *s, size_t len, unsigned opts, bool bm_path, cv_are
 {
     pctx c = {a, err, opts};
     memset(out, 0, sizeof(*out));
+    out->text = (cv_str){s, len};
     if (len > HEX_MAX_IN)
         return cv_fail(err, "hex signature longer than %u characters", HEX_MAX_IN);
     /* 1. inline leading "{n}" jumps */

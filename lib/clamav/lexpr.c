@@ -3,14 +3,15 @@
  * subsignature indexes, & and | (one operator per parenthesised level, as
  * libclamav's cli_ac_chklsig requires), parentheses, and the count
  * modifiers =X >X <X with an optional ",Y" (at least Y distinct
- * subsignatures). libclamav's cli_ac_chklsig accepts "0&1|2" too; it is
- * grouped left to right, (0&1)|2. Recursion is bounded by a depth limit.
+ * subsignatures). libclamav's cli_ac_chklsig accepts "0&1|2" too: it
+ * splits an expression at its first top-level operator, so the right side
+ * groups first, 0&(1|2). Recursion is bounded by a depth limit.
  */
 #include <string.h>
 
 #include "clamav/util.h"
 
-#define LX_MAX_DEPTH 64
+#define LX_MAX_DEPTH 160 /* parentheses and operator changes */
 #define LX_MAX_KIDS 256
 
 typedef struct lx {
@@ -144,15 +145,21 @@ static cv_lexpr *expr(lx *x, int depth)
         if (x->pos >= x->len || (x->s[x->pos] != '&' && x->s[x->pos] != '|'))
             break;
         char c = x->s[x->pos];
+        x->pos++;
         if (op && c != op) {
-            cv_lexpr *g = fold(x, kids, n, op);
+            /* a&b|c...: the last operand and everything after it are the
+             * right side of the last `op` */
+            cv_lexpr *rest = expr(x, depth + 1);
+            if (!rest)
+                return NULL;
+            cv_lexpr *pair[2] = {t, rest};
+            cv_lexpr *g = fold(x, pair, 2, c);
             if (!g)
                 return NULL;
-            kids[0] = g;
-            n = 1;
+            kids[n - 1] = g;
+            break;
         }
         op = c;
-        x->pos++;
     }
     return fold(x, kids, n, op);
 }

@@ -150,6 +150,7 @@ typedef struct cv_hx_gap { /* between part i and i+1: "*" or {n} {-n} {n-} {n-m}
 } cv_hx_gap;
 
 typedef struct cv_hexsig {
+    cv_str text; /* the pattern as written: a view into the parsed line */
     uint32_t nparts;
     cv_hx_part *parts;
     cv_hx_gap *gaps; /* nparts - 1 */

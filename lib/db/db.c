@@ -28,6 +28,7 @@ vigil_status db_init_handles(struct vigil_db *db)
     for (size_t i = 0; i < n; i++) {
         db->rules[i].db = db;
         db->rules[i].index = (uint32_t)i;
+        db->rules[i].hash_table = API_NOT_HASH;
     }
     size_t ns = db->prog.strings.len;
     db->single = malloc(ns ? ns : 1);
@@ -48,6 +49,7 @@ void vigil_db_free(vigil_db *db)
     free(db->single);
     free(db->fixed);
     free(db->sources_buf);
+    free(db->clam_buf);
     if (db->map)
         munmap(db->map, db->map_len);
     free(db);
@@ -85,34 +87,50 @@ static const ir_rule *rule_of(const vigil_rule *r)
     return &r->db->prog.rules.items[r->index];
 }
 
+/* Hash signatures of ClamAV have handles too (lib/api/clamav.c): they are in
+ * namespace "clamav", have metas and nothing else. */
+#define IS_HASH(r) ((r)->hash_table != API_NOT_HASH)
+
 const char *vigil_rule_name(const vigil_rule *r)
 {
+    if (IS_HASH(r))
+        return api_hash_rule_name(r);
     return ir_str(&r->db->prog, rule_of(r)->name);
 }
 
 const char *vigil_rule_namespace(const vigil_rule *r)
 {
+    if (IS_HASH(r))
+        return "clamav";
     const ir_program *p = &r->db->prog;
     return ir_str(p, p->namespaces.items[rule_of(r)->ns]);
 }
 
 bool vigil_rule_is_private(const vigil_rule *r)
 {
+    if (IS_HASH(r))
+        return false;
     return rule_of(r)->flags & IR_RULE_PRIVATE;
 }
 
 bool vigil_rule_is_global(const vigil_rule *r)
 {
+    if (IS_HASH(r))
+        return false;
     return rule_of(r)->flags & IR_RULE_GLOBAL;
 }
 
 size_t vigil_rule_tag_count(const vigil_rule *r)
 {
+    if (IS_HASH(r))
+        return 0;
     return rule_of(r)->tags_count;
 }
 
 const char *vigil_rule_tag(const vigil_rule *r, size_t i)
 {
+    if (IS_HASH(r))
+        return NULL;
     const ir_rule *ru = rule_of(r);
     if (i >= ru->tags_count)
         return NULL;
@@ -121,12 +139,16 @@ const char *vigil_rule_tag(const vigil_rule *r, size_t i)
 
 size_t vigil_rule_meta_count(const vigil_rule *r)
 {
+    if (IS_HASH(r))
+        return api_hash_rule_meta_count(r);
     return rule_of(r)->metas_count;
 }
 
 vigil_meta vigil_rule_meta(const vigil_rule *r, size_t i)
 {
     vigil_meta m = {0};
+    if (IS_HASH(r))
+        return api_hash_rule_meta(r, i);
     const ir_rule *ru = rule_of(r);
     if (i >= ru->metas_count)
         return m;
@@ -146,11 +168,15 @@ vigil_meta vigil_rule_meta(const vigil_rule *r, size_t i)
 
 size_t vigil_rule_string_count(const vigil_rule *r)
 {
+    if (IS_HASH(r))
+        return 0;
     return rule_of(r)->strings_count;
 }
 
 const char *vigil_rule_string_id(const vigil_rule *r, size_t i)
 {
+    if (IS_HASH(r))
+        return NULL;
     const ir_rule *ru = rule_of(r);
     if (i >= ru->strings_count)
         return NULL;
@@ -159,6 +185,8 @@ const char *vigil_rule_string_id(const vigil_rule *r, size_t i)
 
 bool vigil_rule_string_is_private(const vigil_rule *r, size_t i)
 {
+    if (IS_HASH(r))
+        return false;
     const ir_rule *ru = rule_of(r);
     if (i >= ru->strings_count)
         return false;
@@ -167,13 +195,17 @@ bool vigil_rule_string_is_private(const vigil_rule *r, size_t i)
 
 bool vigil_rule_string_is_hex(const vigil_rule *r, size_t i)
 {
+    if (IS_HASH(r))
+        return false;
     const ir_rule *ru = rule_of(r);
     if (i >= ru->strings_count)
         return false;
-    return r->db->prog.strings.items[ru->strings_first + i].kind == IR_PAT_HEX;
+    uint32_t kind = r->db->prog.strings.items[ru->strings_first + i].kind;
+    return kind == IR_PAT_HEX || kind == IR_PAT_CLAMAV;
 }
 
 /* ---- saving ---- */
+
 
 static bool write_all(FILE *f, const void *p, size_t n)
 {
@@ -204,6 +236,7 @@ vigil_status vigil_db_save(const vigil_db *db, const char *path)
         [DB_SEC_MATCHER] = {mblob, mlen, 1},
         [DB_SEC_SOURCES] = {db->sources, db->nsources, sizeof(db_source)},
         [DB_SEC_MODULES] = {p->modules.items, p->modules.len, sizeof(uint32_t)},
+        [DB_SEC_CLAMAV] = {db->clam_bytes, db->clam_len, 1},
     };
 
     db_header h;
@@ -332,7 +365,7 @@ static const char *validate_tables(const ir_program *p)
     }
     for (size_t i = 0; i < p->strings.len; i++) {
         const ir_string *s = &p->strings.items[i];
-        if (!pool_str_ok(p, s->id) || s->rule >= p->rules.len || s->kind > IR_PAT_REGEX ||
+        if (!pool_str_ok(p, s->id) || s->rule >= p->rules.len || s->kind > IR_PAT_CLAMAV ||
             !pool_bytes_ok(p, s->src, s->src_len) ||
             (s->alphabet != IR_NONE && !pool_bytes_ok(p, s->alphabet, 64)))
             return "string table out of range";
@@ -352,6 +385,7 @@ vigil_status vigil_db_load(const char *path, vigil_db **out, char *err, size_t e
     struct vigil_db *db = NULL;
     void *map = MAP_FAILED;
     size_t map_len = 0;
+    uint8_t *chunk = NULL;
     *out = NULL;
 
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -382,18 +416,31 @@ vigil_status vigil_db_load(const char *path, vigil_db **out, char *err, size_t e
                   (unsigned long long)h->file_size);
     static const uint32_t elem[DB_SEC__COUNT] = {
         sizeof(ir_rule), sizeof(ir_meta), sizeof(ir_string), sizeof(ir_node), sizeof(uint32_t),
-        sizeof(uint32_t), sizeof(ir_external), 1, 1, sizeof(db_source), sizeof(uint32_t)};
+        sizeof(uint32_t), sizeof(ir_external), 1, 1, sizeof(db_source), sizeof(uint32_t), 1};
     for (int i = 0; i < DB_SEC__COUNT; i++) {
         const db_section *s = &h->sections[i];
         if (s->elem_size != elem[i] || s->offset % 8 || s->offset < sizeof(db_header) ||
             s->offset > map_len || s->length > map_len - s->offset || s->length % s->elem_size)
             LOAD_FAIL(VIGIL_E_CORRUPT, "%s: database section table damaged", path);
     }
+    /* The checksum reads the file through a small buffer, not the mapping:
+     * reading the mapping would make every page of a large database (2
+     * million ClamAV hashes) resident in this process, where a scan touches
+     * only the few pages its lookups need. */
     uLong crc = crc32(0L, Z_NULL, 0);
+    enum { CHUNK = 1 << 20 };
+    chunk = malloc(CHUNK);
+    if (!chunk)
+        LOAD_FAIL(VIGIL_E_NOMEM, "out of memory");
     for (size_t done = sizeof(db_header); done < map_len;) {
-        size_t n = map_len - done > (1u << 30) ? (1u << 30) : map_len - done;
-        crc = crc32(crc, base + done, (uInt)n);
-        done += n;
+        size_t want = map_len - done > CHUNK ? CHUNK : map_len - done;
+        ssize_t got = pread(fd, chunk, want, (off_t)done);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            LOAD_FAIL(VIGIL_E_IO, "%s: %s", path, got < 0 ? strerror(errno) : "file shrank");
+        crc = crc32(crc, chunk, (uInt)got);
+        done += (size_t)got;
     }
     db_header hz;
     memcpy(&hz, h, sizeof(hz));
@@ -414,6 +461,11 @@ vigil_status vigil_db_load(const char *path, vigil_db **out, char *err, size_t e
     BIND(db->prog.externals, DB_SEC_EXTERNALS);
     BIND(db->prog.pool, DB_SEC_POOL);
     BIND(db->prog.modules, DB_SEC_MODULES);
+    if (!api_clamav_bind(db, base + h->sections[DB_SEC_CLAMAV].offset,
+                         (size_t)h->sections[DB_SEC_CLAMAV].length, err, errlen)) {
+        st = VIGIL_E_CORRUPT;
+        goto out;
+    }
     db->prog.max_loop_vars = h->max_loop_vars;
     db->sources = (const db_source *)(base + h->sections[DB_SEC_SOURCES].offset);
     db->nsources = (size_t)(h->sections[DB_SEC_SOURCES].length / sizeof(db_source));
@@ -450,6 +502,7 @@ vigil_status vigil_db_load(const char *path, vigil_db **out, char *err, size_t e
     *out = db;
     db = NULL;
 out:
+    free(chunk);
     if (map != MAP_FAILED)
         munmap(map, map_len);
     vigil_db_free(db);

@@ -12,8 +12,9 @@
 
 #define DB_MAGIC "VIGILDB\x1a"
 /* 2: adds DB_SEC_SOURCES. 3: adds DB_SEC_MODULES and module condition
- * nodes; presence-only matching; FOR_IN variable counts. */
-#define DB_FORMAT_VERSION 3u
+ * nodes; presence-only matching; FOR_IN variable counts. 4: ClamAV
+ * signatures (DB_SEC_CLAMAV, IR_PAT_CLAMAV strings, IR_OP_CLAM_* nodes). */
+#define DB_FORMAT_VERSION 4u
 #define DB_BOM 0x01020304u
 
 enum db_section_id {
@@ -28,6 +29,7 @@ enum db_section_id {
     DB_SEC_MATCHER,
     DB_SEC_SOURCES,
     DB_SEC_MODULES, /* str per imported module (ir_program.modules) */
+    DB_SEC_CLAMAV,  /* db_clamav_head, then the hash tables (lib/clamav/hashdb.h) */
     DB_SEC__COUNT
 };
 
@@ -48,6 +50,15 @@ typedef struct db_source {
     uint32_t pad;
     uint8_t sha256[DB_DIGEST_LEN];
 } db_source;
+
+/* Start of DB_SEC_CLAMAV (empty section: no ClamAV signatures). */
+typedef struct db_clamav_head {
+    uint64_t signatures; /* ClamAV signatures of every kind */
+    uint32_t flags;      /* DB_CLAMAV_* */
+    uint32_t pad;
+    uint64_t hash_len;   /* bytes of hash tables that follow (0: none) */
+} db_clamav_head;
+enum { DB_CLAMAV_RULES = 1u << 0 };
 
 typedef struct db_header {
     char magic[8];

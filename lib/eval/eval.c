@@ -681,6 +681,10 @@ static ev_value eval(ev_state *st, uint32_t idx)
         return st->in->has_entrypoint ? v_int((int64_t)st->in->entrypoint) : v_undef();
     case IR_OP_EXTERNAL:
         return external(st, n->a);
+    case IR_OP_CLAM_OFFSET:
+    case IR_OP_CLAM_TARGET:
+    case IR_OP_CLAM_NSECTIONS:
+        return ev_clamav(st, n);
     case IR_OP_VAR:
         return st->vars[n->a];
     case IR_OP_NEG:

@@ -44,6 +44,10 @@ typedef struct ev_input {
     /* The program's modules (prog->modules, same slots), begun on this
      * object; NULL when the program imports none. */
     mo_set *modules;
+    /* ClamAV's view of the object (target type, entry point, sections) for
+     * IR_OP_CLAM_* nodes; NULL when the program has none (they are then
+     * undefined). */
+    const struct cv_objinfo *clam;
     /* Where console.log's messages go; NULL drops them. */
     void (*log)(const uint8_t *msg, size_t len, void *log_user);
     void *log_user;

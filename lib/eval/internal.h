@@ -75,6 +75,9 @@ struct ev_state {
  * condition would. For prefilter.c. */
 bool ev_node_truthy(ev_state *st, uint32_t idx);
 
+/* IR_OP_CLAM_* nodes (clamav.c). */
+ev_value ev_clamav(ev_state *st, const ir_node *n);
+
 /* Evaluates node idx (eval.c's evaluator, for the files split from it). */
 ev_value ev_eval(ev_state *st, uint32_t idx);
 

@@ -57,7 +57,12 @@ static bool node_ok(const ir_program *p, const ir_node *n)
     case IR_OP_FLOAT:
     case IR_OP_FILESIZE:
     case IR_OP_ENTRYPOINT:
+    case IR_OP_CLAM_NSECTIONS:
         return true;
+    case IR_OP_CLAM_OFFSET:
+        return n->aux <= IR_CLOFF_EOF;
+    case IR_OP_CLAM_TARGET:
+        return n->aux <= 14;
     case IR_OP_STRING:
     case IR_OP_REGEX:
         return pool_ok(p, n->v.s.off, n->v.s.len);

@@ -200,6 +200,8 @@ const char *ir_op_name(ir_op op)
         [IR_OP_FOR_IN] = "for-in", [IR_OP_ENUM] = "enum", [IR_OP_RULE] = "rule",
         [IR_OP_MOD_ROOT] = "module", [IR_OP_MOD_MEMBER] = "member", [IR_OP_MOD_INDEX] = "index",
         [IR_OP_MOD_KEY] = "key", [IR_OP_MOD_CALL] = "call",
+        [IR_OP_CLAM_OFFSET] = "clamav-offset", [IR_OP_CLAM_TARGET] = "clamav-target",
+        [IR_OP_CLAM_NSECTIONS] = "clamav-sections",
     };
     if ((unsigned)op >= IR_OP__COUNT || !names[op])
         return "?";

@@ -53,7 +53,10 @@ typedef struct ir_meta {
 } ir_meta;
 
 /* ---- strings (patterns) ---- */
-enum { IR_PAT_TEXT = 0, IR_PAT_HEX = 1, IR_PAT_REGEX = 2 };
+/* IR_PAT_CLAMAV: a ClamAV hex signature body or subsignature (lib/clamav
+ * sig.h syntax, without its offset); IR_SF_NOCASE/WIDE/ASCII/FULLWORD carry
+ * the ::iwaf modifiers. */
+enum { IR_PAT_TEXT = 0, IR_PAT_HEX = 1, IR_PAT_REGEX = 2, IR_PAT_CLAMAV = 3 };
 
 enum {
     IR_SF_NOCASE = 1u << 0,
@@ -168,8 +171,27 @@ typedef enum ir_op {
                         * module; v.list = argument nodes; pad = 1 when the
                         * function has effects (console.log) */
 
+    /* ClamAV signatures (lib/clamav lowers .ndb/.ldb into these). */
+    IR_OP_CLAM_OFFSET, /* int: a position in the object by ClamAV's offset rules;
+                        * aux = IR_CLOFF_*, a = section number (not a node),
+                        * v.i = the signed addend; undefined when the object has
+                        * no such position (not PE/ELF/Mach-O, no section a) */
+    IR_OP_CLAM_TARGET, /* bool: the object is of ClamAV target type aux (0 any,
+                        * 1 PE, 6 ELF, 9 Mach-O; others are false until the
+                        * containers issue) */
+    IR_OP_CLAM_NSECTIONS, /* int: PE/ELF/Mach-O section count, else undefined */
+
     IR_OP__COUNT
 } ir_op;
+
+/* IR_OP_CLAM_OFFSET kinds */
+enum {
+    IR_CLOFF_EP,            /* entry point (file offset) + v.i */
+    IR_CLOFF_SECTION,       /* start of section a + v.i */
+    IR_CLOFF_SECTION_END,   /* end of section a (one past its last byte) + v.i */
+    IR_CLOFF_LAST_SECTION,  /* start of the last section + v.i */
+    IR_CLOFF_EOF,           /* filesize + v.i */
+};
 
 /* The operators that read the current rule's string matches: $a #a @a !a,
  * `at` and `in` (contiguous in ir_op). */

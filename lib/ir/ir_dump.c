@@ -96,7 +96,14 @@ static void dump(const ir_program *p, uint32_t n, FILE *out, int depth)
     case IR_OP_FALSE:
     case IR_OP_FILESIZE:
     case IR_OP_ENTRYPOINT:
+    case IR_OP_CLAM_NSECTIONS:
         fputs(ir_op_name(nd->op), out);
+        return;
+    case IR_OP_CLAM_TARGET:
+        fprintf(out, "clamav-target(%u)", nd->aux);
+        return;
+    case IR_OP_CLAM_OFFSET:
+        fprintf(out, "clamav-offset(%u, %u, %" PRId64 ")", nd->aux, nd->a, nd->v.i);
         return;
     case IR_OP_INT:
         fprintf(out, "%" PRId64, nd->v.i);

@@ -27,7 +27,8 @@ struct mt_scratch {
     const matcher *m;
     hs_scratch_t *hs;
     mt_list *lists;
-    re_chain **chains; /* per string: its pending chain pieces, made on first use */
+    re_chain **chains; /* two per string (chain_slot): its pending chain pieces,
+                        * made on first use */
     re_work *work;     /* the regex thread machine's buffers */
     uint32_t n;
     uint32_t *rule_hits; /* per rule: how many of its strings have a match */
@@ -35,7 +36,7 @@ struct mt_scratch {
     /* what reset() must clear, so that a scan costs nothing per string that
      * saw no match: strings given a match, strings given a chain */
     uint32_t *touched, ntouched;
-    uint32_t *chained, nchained;
+    size_t *chained, nchained;
     const uint8_t *single; /* see mt_scratch_set_single_match */
     const uint64_t *fixed; /* see mt_scratch_set_fixed_offsets */
 };
@@ -66,12 +67,12 @@ vigil_status mt_scratch_new(const matcher *m, mt_scratch **out)
     s->m = m;
     s->n = m->nstrings;
     s->lists = calloc(s->n ? s->n : 1, sizeof(*s->lists));
-    s->chains = calloc(s->n ? s->n : 1, sizeof(*s->chains));
+    s->chains = calloc(s->n ? 2 * (size_t)s->n : 1, sizeof(*s->chains));
     s->work = re_work_new();
     size_t nr = m->p->rules.len;
     s->rule_hits = calloc(nr ? nr : 1, sizeof(*s->rule_hits));
     s->touched = calloc(s->n ? s->n : 1, sizeof(*s->touched));
-    s->chained = calloc(s->n ? s->n : 1, sizeof(*s->chained));
+    s->chained = calloc(s->n ? 2 * (size_t)s->n : 1, sizeof(*s->chained));
     if (!s->lists || !s->chains || !s->work || !s->rule_hits || !s->touched || !s->chained) {
         mt_scratch_free(s);
         return VIGIL_E_NOMEM;
@@ -98,7 +99,7 @@ void mt_scratch_free(mt_scratch *s)
             free(s->lists[i].items);
     }
     if (s->chains) {
-        for (uint32_t i = 0; i < s->n; i++)
+        for (size_t i = 0; i < 2 * (size_t)s->n; i++)
             re_chain_free(s->chains[i]);
     }
     free(s->lists);
@@ -223,6 +224,14 @@ static bool on_re_match(uint64_t start, uint32_t length, void *user)
     return c->st == VIGIL_OK && !string_done(c, si);
 }
 
+/* The chain of program pi of string si: a yara string's ascii and wide
+ * programs share one, as in yara; a ClamAV ::wa subsignature's two
+ * programs are two patterns in libclamav, whose parts never join. */
+static size_t chain_slot(const matcher *m, uint32_t si, uint8_t pi)
+{
+    return 2 * (size_t)si + (m->strs[si].kind == IR_PAT_CLAMAV ? pi : 0);
+}
+
 static bool on_chain_match(uint64_t start, uint32_t length, void *user)
 {
     scan_ctx *c = user;
@@ -246,7 +255,8 @@ static bool on_piece_match(uint64_t start, uint32_t length, void *user)
     if ((c->m->strs[si].flags & IR_SF_FULLWORD) &&
         !mt_fullword_ok(c->data, c->len, (size_t)start, length, c->cur_prog == 1))
         return true;
-    switch (re_chain_feed(c->s->chains[si], c->cur_piece, start, length, on_chain_match, c)) {
+    re_chain *ch = c->s->chains[chain_slot(c->m, si, c->cur_prog)];
+    switch (re_chain_feed(ch, c->cur_piece, start, length, on_chain_match, c)) {
     case RE_CHAIN_TOO_MANY:
         c->s->lists[si].too_many = true; /* yara warns and disables just this piece */
         c->s->any_too_many = true;
@@ -257,8 +267,7 @@ static bool on_piece_match(uint64_t start, uint32_t length, void *user)
     case RE_CHAIN_STOP:
         return false;
     default:
-        return c->st == VIGIL_OK && !string_done(c, si) &&
-               !re_chain_disabled(c->s->chains[si], c->cur_piece);
+        return c->st == VIGIL_OK && !string_done(c, si) && !re_chain_disabled(ch, c->cur_piece);
     }
 }
 
@@ -279,20 +288,21 @@ static void verify_re(scan_ctx *c, uint32_t si, uint8_t pi, uint32_t piece, uint
     const re_prog *prog = get_prog(c, si, pi);
     if (!prog)
         return;
-    re_chain *ch = c->s->chains[si];
+    size_t slot = chain_slot(c->m, si, pi);
+    re_chain *ch = c->s->chains[slot];
     c->cur_string = si;
     c->cur_prog = pi;
     c->cur_piece = piece;
     c->cur_re = prog;
     if (!ch && (c->m->strs[si].info & MT_INFO_CHAINED)) {
-        /* both programs of a string share its chain, made from either */
-        vigil_status st = re_chain_new(prog, &c->s->chains[si]);
+        /* a yara string's two programs share its chain (chain_slot), made from either */
+        vigil_status st = re_chain_new(prog, &c->s->chains[slot]);
         if (st != VIGIL_OK) {
             c->st = st;
             return;
         }
-        c->s->chained[c->s->nchained++] = si; /* chains live as long as the scratch */
-        ch = c->s->chains[si];
+        c->s->chained[c->s->nchained++] = slot; /* chains live as long as the scratch */
+        ch = c->s->chains[slot];
     }
     if (!ch) {
         re_verify(prog, c->s->work, piece, atom, c->data, c->len, pos, on_re_match, c);
@@ -428,7 +438,7 @@ static void reset(mt_scratch *s)
     for (uint32_t k = 0; k < s->ntouched; k++)
         s->lists[s->touched[k]].len = 0;
     s->ntouched = 0;
-    for (uint32_t k = 0; k < s->nchained; k++)
+    for (size_t k = 0; k < s->nchained; k++)
         re_chain_reset(s->chains[s->chained[k]]);
     memset(s->rule_hits, 0, s->m->p->rules.len * sizeof(*s->rule_hits));
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../clamav/hexprog.h"
 #include "match_internal.h"
 #include "text.h"
 
@@ -185,6 +186,15 @@ static unsigned prog_flags(const ir_string *is, uint8_t pi)
     return fl;
 }
 
+/* A ClamAV pattern's options for program pi: libclamav adds the wide form
+ * (pi 1) and the plain one (pi 0) of a ::wa subsignature as two patterns. */
+static unsigned clam_flags(const ir_string *is, uint8_t pi)
+{
+    unsigned keep = IR_SF_NOCASE | IR_SF_FULLWORD | IR_SF_ASCII | IR_SF_WIDE;
+    unsigned fl = is->flags & keep;
+    return pi ? fl & ~(unsigned)IR_SF_ASCII : fl & ~(unsigned)IR_SF_WIDE;
+}
+
 static vigil_status compile_prog(const ir_program *p, uint32_t si, uint8_t pi, re_prog **out,
                                  char *err, size_t errlen)
 {
@@ -193,9 +203,14 @@ static vigil_status compile_prog(const ir_program *p, uint32_t si, uint8_t pi, r
     unsigned fl = prog_flags(is, pi);
     re_error rerr;
     memset(&rerr, 0, sizeof(rerr));
-    vigil_status st = is->kind == IR_PAT_HEX ? re_compile_hex(src, is->src_len, fl, out, &rerr)
-                                             : re_compile_regex(src, is->src_len, fl, out, &rerr);
-    if (st == VIGIL_E_SYNTAX)
+    vigil_status st;
+    if (is->kind == IR_PAT_CLAMAV)
+        st = cv_compile_pattern(src, is->src_len, clam_flags(is, pi), out, &rerr);
+    else if (is->kind == IR_PAT_HEX)
+        st = re_compile_hex(src, is->src_len, fl, out, &rerr);
+    else
+        st = re_compile_regex(src, is->src_len, fl, out, &rerr);
+    if (st == VIGIL_E_SYNTAX || (st == VIGIL_E_LIMIT && is->kind == IR_PAT_CLAMAV))
         mt_set_err(err, errlen, "string %s (line %u): %s", mt_string_name(p, si), is->line,
                    rerr.message);
     return st;
@@ -319,10 +334,14 @@ vigil_status mt_strings_init(const ir_program *p, matcher *m, char *err, size_t 
                        mt_string_name(p, i));
             return VIGIL_E_CORRUPT;
         }
-        if (is->kind == IR_PAT_HEX || is->kind == IR_PAT_REGEX) {
+        if (is->kind == IR_PAT_HEX || is->kind == IR_PAT_REGEX || is->kind == IR_PAT_CLAMAV) {
             bool ascii = (is->flags & IR_SF_ASCII) || !(is->flags & IR_SF_WIDE);
             ms->info = (uint8_t)((ascii ? MT_INFO_ASCII : 0) |
                                  ((is->flags & IR_SF_WIDE) ? MT_INFO_WIDE : 0));
+            /* ::f is libclamav's (W) edges, inside the program: the scan's
+             * yara fullword test must not apply on top */
+            if (is->kind == IR_PAT_CLAMAV)
+                ms->flags &= ~(uint32_t)IR_SF_FULLWORD;
             continue;
         }
         if (is->kind != IR_PAT_TEXT) {

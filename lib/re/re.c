@@ -44,6 +44,7 @@ struct re_prog {
     unsigned flags;
     bool hex, greedy, literal;
     bool mixed_greed; /* greedy and lazy quantifiers both used */
+    bool clam;        /* built by re_build.c for a ClamAV pattern (rx_compile_ast) */
     re_part *parts;
     size_t nparts;
     rx_code whole; /* for re_search when the pattern was chained */
@@ -236,7 +237,9 @@ static size_t split_chain(rx_ast *a, int32_t *roots, uint32_t *gmin, uint32_t *g
 
 static bool choose_anchor(const re_prog *p, const re_part *pt, re_atom *o, re_atom_ext *x)
 {
-    if (!(p->flags & RE_F_ANCHOR) || p->nparts != 1)
+    /* a ClamAV chain only asks that a piece's matches come before those of
+     * the next piece, which any anchor inside the piece keeps */
+    if (!(p->flags & RE_F_ANCHOR) || (p->nparts != 1 && !p->clam))
         return false;
     const rx_seg *sg;
     uint32_t yoff = 0, ylen = 0;
@@ -413,10 +416,9 @@ static vigil_status filter_parts(re_prog *p, const rx_ast *ast, const int32_t *r
     return VIGIL_OK;
 }
 
-static vigil_status compile(const char *src, size_t len, unsigned flags, bool hex, re_prog **out,
+vigil_status rx_compile_ast(rx_ast *a, unsigned flags, bool hex, bool clam, re_prog **out,
                             re_error *err)
 {
-    rx_ast ast;
     re_error scratch;
     vigil_status st;
     int32_t roots[MAX_PARTS];
@@ -424,12 +426,7 @@ static vigil_status compile(const char *src, size_t len, unsigned flags, bool he
     re_prog *p = NULL;
     if (!err)
         err = &scratch;
-    memset(err, 0, sizeof(*err));
     *out = NULL;
-    rx_ast_init(&ast);
-    st = hex ? rx_parse_hex(src, len, &ast, err) : rx_parse_regex(src, len, &ast, err);
-    if (st != VIGIL_OK)
-        goto out;
     p = calloc(1, sizeof(*p));
     if (!p) {
         st = VIGIL_E_NOMEM;
@@ -437,22 +434,23 @@ static vigil_status compile(const char *src, size_t len, unsigned flags, bool he
     }
     p->flags = flags;
     p->hex = hex;
-    p->greedy = ast.greedy;
-    p->mixed_greed = ast.greedy && ast.ungreedy;
-    p->literal = is_literal(&ast);
-    rx_bounds(&ast, ast.root, &p->minlen, &p->maxlen, 0);
+    p->clam = clam;
+    p->greedy = a->greedy;
+    p->mixed_greed = a->greedy && a->ungreedy;
+    p->literal = is_literal(a);
+    rx_bounds(a, a->root, &p->minlen, &p->maxlen, 0);
     if (flags & RE_F_WIDE) {
         p->minlen = sat_mul(p->minlen, 2);
         p->maxlen = sat_mul(p->maxlen, 2);
     }
     if (!hex) {
         /* `matches` compiles the regex unsplit, as yr_re_compile does. */
-        st = rx_emit(&ast, ast.root, &p->whole, err);
+        st = rx_emit(a, a->root, &p->whole, err);
         if (st != VIGIL_OK)
             goto out;
         p->has_whole = true;
     }
-    size_t n = split_chain(&ast, roots, gmin, gmax);
+    size_t n = split_chain(a, roots, gmin, gmax);
     if (n == 0) {
         st = VIGIL_E_NOMEM;
         goto out;
@@ -467,27 +465,43 @@ static vigil_status compile(const char *src, size_t len, unsigned flags, bool he
         re_part *pt = &p->parts[i];
         pt->gap_min = gmin[i];
         pt->gap_max = gmax[i];
-        pt->nolimit = hex && !has_alt(&ast, roots[i], 0);
-        pt->literal = is_literal_at(&ast, roots[i]);
-        st = rx_emit(&ast, roots[i], &pt->code, err);
+        pt->nolimit = clam || (hex && !has_alt(a, roots[i], 0));
+        pt->literal = is_literal_at(a, roots[i]);
+        st = rx_emit(a, roots[i], &pt->code, err);
         if (st != VIGIL_OK)
             goto out;
-        st = rx_choose_atoms(&ast, roots[i], &pt->yatoms, &pt->nyatoms);
+        st = rx_choose_atoms(a, roots[i], &pt->yatoms, &pt->nyatoms);
         if (st != VIGIL_OK)
             goto out;
     }
-    st = fix_parts(p, &ast, roots);
+    st = fix_parts(p, a, roots);
     if (st == VIGIL_OK)
-        st = filter_parts(p, &ast, roots);
+        st = filter_parts(p, a, roots);
     if (st == VIGIL_OK)
         st = build_atoms(p);
 out:
-    rx_ast_free(&ast);
     if (st != VIGIL_OK) {
         re_free(p);
         p = NULL;
     }
     *out = p;
+    return st;
+}
+
+static vigil_status compile(const char *src, size_t len, unsigned flags, bool hex, re_prog **out,
+                            re_error *err)
+{
+    rx_ast ast;
+    re_error scratch;
+    if (!err)
+        err = &scratch;
+    memset(err, 0, sizeof(*err));
+    *out = NULL;
+    rx_ast_init(&ast);
+    vigil_status st = hex ? rx_parse_hex(src, len, &ast, err) : rx_parse_regex(src, len, &ast, err);
+    if (st == VIGIL_OK)
+        st = rx_compile_ast(&ast, flags, hex, false, out, err);
+    rx_ast_free(&ast);
     return st;
 }
 

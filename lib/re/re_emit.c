@@ -91,6 +91,16 @@ static int32_t emit(emitter *e, int32_t n, int flags)
     case RX_BOL: ref = put(e, OP_BOL); break;
     case RX_EOL: ref = put(e, OP_EOL); break;
     case RX_EMPTY: break;
+    case RX_ASSERT:
+        ref = put(e, OP_ASSERT);
+        if (!e->failed) {
+            at(e, ref)->a = nd->value;
+            at(e, ref)->b = nd->mask;
+            at(e, ref)->x = nd->cls;
+            at(e, ref)->min = (uint16_t)nd->start;
+            at(e, ref)->max = (uint16_t)nd->end;
+        }
+        break;
     case RX_CLASS:
         ref = put(e, OP_CLASS);
         if (!e->failed)

@@ -441,6 +441,14 @@ bool rx_exec(const rx_code *c, int32_t ip, const uint8_t *data, size_t len, size
                     m.f[f].ip += 1;
                     break;
                 }
+                case OP_ASSERT: {
+                    /* the boundary is before data[in] forward, after it backward */
+                    size_t at_p = (size_t)(back ? in - incr : in);
+                    match = rx_assert_ok(c->classes.items, ins, data, len, at_p);
+                    action = match ? A_CONTINUE : A_KILL;
+                    m.f[f].ip += 1;
+                    break;
+                }
                 case OP_MATCH:
                     if (matches)
                         *matches = bm;

@@ -241,7 +241,7 @@ static bool expand(const builder *b, int32_t n, bytes *out, int depth)
         return put_char(out, set, b->wide);
     }
     switch ((rx_kind)nd->kind) {
-    case RX_EMPTY: case RX_WB: case RX_NWB: case RX_BOL: case RX_EOL:
+    case RX_EMPTY: case RX_WB: case RX_NWB: case RX_BOL: case RX_EOL: case RX_ASSERT:
         return true; /* zero width; the assertion itself is left to the machine */
     case RX_CONCAT:
         for (int32_t c = nd->first; c >= 0; c = b->ast->nodes.items[c].next)

@@ -35,7 +35,9 @@
 typedef enum rx_kind {
     RX_LIT, RX_MASKED, RX_ANY, RX_CLASS, RX_WORD, RX_NWORD, RX_SPACE, RX_NSPACE,
     RX_DIGIT, RX_NDIGIT, RX_WB, RX_NWB, RX_BOL, RX_EOL, RX_EMPTY,
-    RX_CONCAT, RX_ALT, RX_STAR, RX_PLUS, RX_RANGE, RX_RANGE_ANY
+    RX_CONCAT, RX_ALT, RX_STAR, RX_PLUS, RX_RANGE, RX_RANGE_ANY,
+    RX_ASSERT /* re_build.h's zero-width tests (ClamAV); value = re_assert code,
+               * mask = negated, cls = class, start/end = distances */
 } rx_kind;
 
 typedef struct rx_class {
@@ -67,7 +69,8 @@ typedef enum rx_op {
     OP_DIGIT, OP_NDIGIT, OP_WB, OP_NWB, OP_BOL, OP_EOL,
     OP_SPLIT_A, OP_SPLIT_B, OP_JMP,
     OP_REP_START_G, OP_REP_START_U, OP_REP_END_G, OP_REP_END_U,
-    OP_REP_ANY_G, OP_REP_ANY_U, OP_MATCH
+    OP_REP_ANY_G, OP_REP_ANY_U, OP_MATCH,
+    OP_ASSERT /* a = re_assert code, b = negated, x = class, min/max = distances */
 } rx_op;
 
 typedef struct rx_inst {
@@ -83,6 +86,19 @@ typedef struct rx_code {
     int32_t fwd_start, bwd_start;
     int depth; /* deepest nesting of repeat counters */
 } rx_code;
+
+/* The test of OP_ASSERT (re_build.c) at boundary p (between data[p-1] and
+ * data[p]), looking at the whole of data[0..len). */
+bool rx_assert_ok(const rx_class *classes, const rx_inst *in, const uint8_t *data, size_t len,
+                  size_t p);
+
+/* Compiles a tree made by rx_parse_* or re_build.c (the tree is the
+ * caller's; compiling rewrites it). hex: yara hex semantics (dot-all);
+ * clam: a ClamAV pattern - no RX_SCAN_LIMIT for any piece (libclamav has no
+ * such cap), and RE_F_ANCHOR's literal runs also for chain pieces (only
+ * yara's chains depend on the order of hits within a piece). */
+vigil_status rx_compile_ast(rx_ast *ast, unsigned flags, bool hex, bool clam, re_prog **out,
+                            re_error *err);
 
 /* Parsers: fill ast (initialised by the caller) or return VIGIL_E_SYNTAX. */
 vigil_status rx_parse_regex(const char *src, size_t len, rx_ast *ast, re_error *err);

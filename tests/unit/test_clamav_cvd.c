@@ -3,7 +3,8 @@
  * here with RSA keys generated at run time: the header, the MD5 and its
  * signature, the gzip'd and plain tar bodies, .info digests under their own
  * signature; tampered copies, other keys and every truncation are refused
- * (and read within bounds under ASan).
+ * (and read within bounds under ASan). cv_cvd_check_members: every member
+ * check, the fault it names, and no callback before all checks passed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -344,12 +345,298 @@ static void test_header_and_tar_errors(void **state)
     assert_false(cv_versig_md5("0123456789abcdef0123456789abcdef", "ab*cd", NULL, &e));
 }
 
+/* ---- cv_cvd_check_members (cvd_check.c) ------------------------------ */
+
+#define INFO_HEADER "ClamAV-VDB:01 Jan 2024 00-00 +0000:7:1:90:x:y:test:1\n"
+
+typedef struct member_src {
+    const char *name, *data;
+} member_src;
+
+/* A .info listing the given members (sizes and SHA-256 of their data),
+ * signed with ik (NULL: unsigned, as in a .cud); NULL data = not listed. */
+static size_t make_info(const key *ik, const char *header, const member_src *ms, size_t n,
+                        char *out, size_t cap)
+{
+    size_t len = (size_t)snprintf(out, cap, "%s", header);
+    for (size_t i = 0; i < n; i++) {
+        if (!ms[i].data)
+            continue;
+        uint8_t h[32];
+        char hex[65];
+        sha256(ms[i].data, strlen(ms[i].data), h);
+        for (int j = 0; j < 32; j++)
+            snprintf(hex + 2 * j, 3, "%02x", h[j]);
+        len += (size_t)snprintf(out + len, cap - len, "%s:%zu:%s\n", ms[i].name, strlen(ms[i].data),
+                                hex);
+    }
+    if (ik) {
+        uint8_t h[32];
+        char dsig[1024];
+        sha256(out, len, h);
+        sign_info(ik, h, dsig, sizeof(dsig));
+        len += (size_t)snprintf(out + len, cap - len, "DSIG:%s\n", dsig);
+    }
+    assert_true(len < cap);
+    return len;
+}
+
+static void tar_end(blob *t)
+{
+    t->p = realloc(t->p, t->len + 1024);
+    memset(t->p + t->len, 0, 1024);
+    t->len += 1024;
+}
+
+static cv_cvd_header info_header(void)
+{
+    cv_cvd_header h;
+    memset(&h, 0, sizeof(h));
+    h.version = 7;
+    h.sigs = 1;
+    h.flevel = 90;
+    h.stime = 1;
+    return h;
+}
+
+typedef struct seen {
+    int n;
+    char names[8][101];
+    cv_member_role roles[8];
+    int stop_at; /* 1-based call that fails with VIGIL_E_IO; 0: never */
+} seen;
+
+static vigil_status record(void *user, const cv_tar_member *m, cv_member_role role)
+{
+    seen *s = user;
+    if (s->n < 8) {
+        snprintf(s->names[s->n], sizeof(s->names[0]), "%s", m->name);
+        s->roles[s->n] = role;
+    }
+    s->n++;
+    return s->n == s->stop_at ? VIGIL_E_IO : VIGIL_OK;
+}
+
+static const member_src good_members[] = {
+    {"main.ndb", "Test.Sig:0:*:414243444546\n"},
+    {"main.cfg", "DOCUMENT:0x0:4:4\n"},
+    {"NOTES", NULL}, /* not a database: carried unchecked, not listed */
+};
+
+/* COPYING, main.info, then the members (data replaced by `over` for the
+ * member named `tamper`, if any). */
+static blob build_tar(const char *info, size_t info_len, const member_src *ms, size_t n,
+                      const char *tamper, const char *over)
+{
+    blob t = {0};
+    tar_add(&t, "COPYING", "copying", 7);
+    tar_add(&t, "main.info", info, info_len);
+    for (size_t i = 0; i < n; i++) {
+        const char *d = ms[i].data ? ms[i].data : "notes\n";
+        if (tamper && strcmp(ms[i].name, tamper) == 0)
+            d = over;
+        tar_add(&t, ms[i].name, d, strlen(d));
+    }
+    tar_end(&t);
+    return t;
+}
+
+static void test_check_members_good(void **state)
+{
+    (void)state;
+    cv_rsa_key ikey = {ik1.n, ik1.e};
+    char info[4096];
+    size_t il = make_info(&ik1, INFO_HEADER, good_members, 3, info, sizeof(info));
+    blob t = build_tar(info, il, good_members, 3, NULL, NULL);
+    cv_cvd_header h = info_header();
+    cv_cvd_fault f;
+    seen s = {0};
+    assert_int_equal(cv_cvd_check_members(t.p, t.len, CV_KIND_CVD, &h, &ikey, record, &s, &f),
+                     VIGIL_OK);
+    assert_int_equal(s.n, 5);
+    const char *names[] = {"COPYING", "main.info", "main.ndb", "main.cfg", "NOTES"};
+    cv_member_role roles[] = {CV_MEMBER_OTHER, CV_MEMBER_INFO, CV_MEMBER_DATABASE,
+                              CV_MEMBER_DATABASE, CV_MEMBER_OTHER};
+    for (int i = 0; i < 5; i++) {
+        assert_string_equal(s.names[i], names[i]);
+        assert_int_equal(s.roles[i], roles[i]);
+    }
+    /* check only; a .cld is checked the same way */
+    assert_int_equal(cv_cvd_check_members(t.p, t.len, CV_KIND_CLD, &h, &ikey, NULL, NULL, NULL),
+                     VIGIL_OK);
+    /* a callback's failure stops the walk and is returned */
+    seen stop = {.stop_at = 2};
+    assert_int_equal(cv_cvd_check_members(t.p, t.len, CV_KIND_CVD, &h, &ikey, record, &stop, &f),
+                     VIGIL_E_IO);
+    assert_int_equal(stop.n, 2);
+    /* ClamAV's info key did not sign this .info */
+    seen none = {0};
+    assert_int_equal(cv_cvd_check_members(t.p, t.len, CV_KIND_CVD, &h, NULL, record, &none, &f),
+                     VIGIL_E_CORRUPT);
+    assert_string_equal(f.member, "main.info");
+    assert_int_equal(none.n, 0);
+    /* every truncation is refused or read within bounds */
+    for (size_t n = 0; n < t.len; n += 7) {
+        uint8_t *cp = malloc(n ? n : 1);
+        memcpy(cp, t.p, n);
+        seen any = {0};
+        vigil_status st = cv_cvd_check_members(cp, n, CV_KIND_CVD, &h, &ikey, record, &any, &f);
+        assert_true(st == VIGIL_OK || st == VIGIL_E_CORRUPT);
+        if (st != VIGIL_OK)
+            assert_int_equal(any.n, 0);
+        free(cp);
+    }
+    free(t.p);
+}
+
+/* Refused, with the member at fault and the reason, before any callback
+ * (or, want VIGIL_OK, accepted with an empty fault). */
+static void expect_refused(const blob *t, cv_cvd_kind kind, const cv_cvd_header *h,
+                           vigil_status want, const char *member, const char *reason)
+{
+    cv_rsa_key ikey = {ik1.n, ik1.e};
+    cv_cvd_fault f;
+    seen s = {0};
+    vigil_status st = cv_cvd_check_members(t->p, t->len, kind, h, &ikey, record, &s, &f);
+    if (st != want || strcmp(f.member, member) != 0 || !strstr(f.reason, reason))
+        fail_msg("want %d '%s' '...%s...', got %d '%s' '%s'", want, member, reason, st, f.member,
+                 f.reason);
+    if (want != VIGIL_OK)
+        assert_int_equal(s.n, 0);
+}
+
+static void test_check_members_refused(void **state)
+{
+    (void)state;
+    char info[4096];
+    size_t il = make_info(&ik1, INFO_HEADER, good_members, 3, info, sizeof(info));
+    cv_cvd_header h = info_header();
+
+    blob t = build_tar(info, il, good_members, 3, "main.ndb", "Test.Sig:0:*:414243444547\n");
+    expect_refused(&t, CV_KIND_CVD, &h, VIGIL_E_CORRUPT, "main.ndb", "SHA-256");
+    /* clamscan reads a .cud's .info unsigned: its DSIG line is a bad entry */
+    expect_refused(&t, CV_KIND_CUD, &h, VIGIL_E_CORRUPT, "main.info", "line 4: expected name");
+    free(t.p);
+    /* unsigned, the .cud's .info still vouches for every member */
+    char uinfo[4096];
+    size_t ul = make_info(NULL, INFO_HEADER, good_members, 3, uinfo, sizeof(uinfo));
+    t = build_tar(uinfo, ul, good_members, 3, NULL, NULL);
+    expect_refused(&t, CV_KIND_CUD, &h, VIGIL_OK, "", "");
+    expect_refused(&t, CV_KIND_CVD, &h, VIGIL_E_CORRUPT, "main.info", "signature not found");
+    cv_cvd_header newer = h;
+    newer.sigs = 2;
+    expect_refused(&t, CV_KIND_CUD, &newer, VIGIL_E_CORRUPT, "main.info", "2 signatures");
+    free(t.p);
+    t = build_tar(uinfo, ul, good_members, 3, "main.ndb", "Test.Sig:0:*:414243444547\n");
+    expect_refused(&t, CV_KIND_CUD, &h, VIGIL_E_CORRUPT, "main.ndb", "SHA-256");
+    free(t.p);
+    ul = make_info(NULL, "junk\n" INFO_HEADER, good_members, 3, uinfo, sizeof(uinfo));
+    t = build_tar(uinfo, ul, good_members, 3, NULL, NULL);
+    expect_refused(&t, CV_KIND_CUD, &h, VIGIL_E_CORRUPT, "main.info", "before the header");
+    free(t.p);
+
+    /* a .info that lists nothing vouches for nothing (cli_cvdload's "dbinfo error") */
+    size_t el = make_info(&ik1, INFO_HEADER, good_members, 0, uinfo, sizeof(uinfo));
+    t = build_tar(uinfo, el, good_members, 0, NULL, NULL);
+    expect_refused(&t, CV_KIND_CVD, &h, VIGIL_E_CORRUPT, "main.info", "lists no members");
+    free(t.p);
+    t = build_tar(info, il, good_members, 3, "main.cfg", "DOCUMENT:0x0:4:44\n");
+    expect_refused(&t, CV_KIND_CVD, &h, VIGIL_E_CORRUPT, "main.cfg", "size");
+    free(t.p);
+
+    /* a database member .info does not list */
+    member_src extra[] = {good_members[0], good_members[1], {"x.hdb", NULL}};
+    t = build_tar(info, il, extra, 3, NULL, NULL);
+    expect_refused(&t, CV_KIND_CVD, &h, VIGIL_E_CORRUPT, "x.hdb", "not listed in .info");
+    free(t.p);
+
+    /* the .info header line against the container's */
+    t = build_tar(info, il, good_members, 3, NULL, NULL);
+    cv_cvd_header other = h;
+    other.stime = 2;
+    expect_refused(&t, CV_KIND_CVD, &other, VIGIL_E_CORRUPT, "main.info", "its header line");
+    other = h;
+    other.version = 8;
+    expect_refused(&t, CV_KIND_CVD, &other, VIGIL_E_CORRUPT, "main.info", "version 8");
+    free(t.p);
+
+    /* no .info at all, even in a .cud */
+    t = (blob){0};
+    tar_add(&t, "main.ndb", good_members[0].data, strlen(good_members[0].data));
+    tar_end(&t);
+    expect_refused(&t, CV_KIND_CVD, &h, VIGIL_E_CORRUPT, "", "no .info member");
+    expect_refused(&t, CV_KIND_CUD, &h, VIGIL_E_CORRUPT, "", "no .info member");
+    free(t.p);
+
+    /* names that are no file names, or given twice */
+    member_src dots[] = {{"..", "x\n"}};
+    t = build_tar(info, il, dots, 1, NULL, NULL);
+    expect_refused(&t, CV_KIND_CVD, &h, VIGIL_E_CORRUPT, "..", "not a file name");
+    free(t.p);
+    member_src dot[] = {{".", "x\n"}};
+    t = build_tar(info, il, dot, 1, NULL, NULL);
+    expect_refused(&t, CV_KIND_CUD, &h, VIGIL_E_CORRUPT, ".", "not a file name");
+    free(t.p);
+    member_src twice[] = {good_members[0], good_members[0]};
+    t = build_tar(info, il, twice, 2, NULL, NULL);
+    expect_refused(&t, CV_KIND_CVD, &h, VIGIL_E_CORRUPT, "main.ndb", "second file");
+    free(t.p);
+
+    /* a malformed archive: no name worth repeating */
+    t = build_tar(info, il, good_members, 3, NULL, NULL);
+    t.p[1024 + 156] = '5'; /* main.info (after COPYING's two blocks) as a directory */
+    expect_refused(&t, CV_KIND_CVD, &h, VIGIL_E_CORRUPT, "", "tar member 2");
+    free(t.p);
+}
+
+static void test_check_members_limit(void **state)
+{
+    (void)state;
+    char info[4096];
+    member_src one[] = {{"n1", ""}}; /* .info must list something; n1 is no database */
+    size_t il = make_info(&ik1, INFO_HEADER, one, 1, info, sizeof(info));
+    blob t = {0};
+    tar_add(&t, "main.info", info, il);
+    for (int i = 1; i < CV_CVD_MAX_MEMBERS; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "n%d", i);
+        tar_add(&t, name, "", 0);
+    }
+    tar_end(&t);
+    cv_cvd_header h = info_header();
+    expect_refused(&t, CV_KIND_CVD, &h, VIGIL_OK, "", ""); /* exactly the limit */
+    t.len -= 1024;
+    tar_add(&t, "one-more", "", 0);
+    tar_end(&t);
+    expect_refused(&t, CV_KIND_CVD, &h, VIGIL_E_LIMIT, "", "more than 4096");
+    free(t.p);
+}
+
+static void test_kinds(void **state)
+{
+    (void)state;
+    assert_int_equal(cv_cvd_kind_of("/db/daily.cld"), CV_KIND_CLD);
+    assert_int_equal(cv_cvd_kind_of("X.CUD"), CV_KIND_CUD);
+    assert_int_equal(cv_cvd_kind_of("main.cvd"), CV_KIND_CVD);
+    assert_int_equal(cv_cvd_kind_of("other"), CV_KIND_CVD);
+    assert_true(cv_cvd_is_database("daily.cfg"));
+    assert_true(cv_cvd_is_database("a.IGN2"));
+    assert_true(cv_cvd_is_database("b.yara"));
+    assert_false(cv_cvd_is_database("main.info"));
+    assert_false(cv_cvd_is_database("COPYING"));
+    assert_false(cv_cvd_is_database("ndb"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_signed_cvd),
         cmocka_unit_test(test_plain_tar_and_truncation),
         cmocka_unit_test(test_header_and_tar_errors),
+        cmocka_unit_test(test_check_members_good),
+        cmocka_unit_test(test_check_members_refused),
+        cmocka_unit_test(test_check_members_limit),
+        cmocka_unit_test(test_kinds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

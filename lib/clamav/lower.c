@@ -1,0 +1,452 @@
+/*
+ * lower.c - ClamAV body and logical signatures as IR rules (see lower.h).
+ *
+ * A logical expression follows libclamav's cli_ac_chklsig exactly, counting
+ * quirks included. Every sub-expression E has a truth T(E) and a count C(E)
+ * it adds to its parent when true:
+ *   - a subsignature i: T = #i > 0, or #i compared with X under =X >X <X;
+ *     C = #i;
+ *   - A&B..., A|B...: T = and/or of the operands' truths; C = the sum of
+ *     the counts of the operands that are true;
+ *   - a group with a modifier, (A|B)>X,Y: tcnt = C(group) when the group is
+ *     true, else 0; T = tcnt compared with X, and at least Y different
+ *     subsignatures among those the true operands contributed; C = tcnt.
+ *     The group passes no subsignatures up for an outer ",Y" (libclamav
+ *     does not merge them there either).
+ * So `(0|1)=0` and `0<2` are true on a file where nothing matched, as in
+ * clamscan. Counts are the subsignature's match count (#i), restricted to
+ * the subsignature's offset range when it has one.
+ */
+#include "lower.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Node building with sticky failure: after the first failed allocation every
+ * builder returns IR_NONE and the caller reports VIGIL_E_NOMEM once. */
+typedef struct lw {
+    ir_program *p;
+    bool failed;
+    uint32_t rule;
+    uint32_t sub_string[CV_MAX_SUBSIGS]; /* subsignature -> string index, or IR_NONE */
+    const cv_subsig *subs;
+} lw;
+
+static uint32_t node(lw *w, ir_op op, uint8_t type, uint32_t aux, uint32_t a, uint32_t b)
+{
+    if (w->failed)
+        return IR_NONE;
+    ir_node n = {.op = (uint16_t)op, .type = type, .aux = aux, .a = a, .b = b, .c = IR_NONE};
+    uint32_t i = ir_add_node(w->p, &n);
+    if (i == IR_NONE)
+        w->failed = true;
+    return i;
+}
+
+static uint32_t integer(lw *w, int64_t v)
+{
+    if (w->failed)
+        return IR_NONE;
+    ir_node n = {.op = IR_OP_INT, .type = IR_T_INT, .a = IR_NONE, .b = IR_NONE, .c = IR_NONE};
+    n.v.i = v;
+    uint32_t i = ir_add_node(w->p, &n);
+    if (i == IR_NONE)
+        w->failed = true;
+    return i;
+}
+
+static uint32_t boolean(lw *w, bool v)
+{
+    return node(w, v ? IR_OP_TRUE : IR_OP_FALSE, IR_T_BOOL, 0, IR_NONE, IR_NONE);
+}
+
+static uint32_t binary(lw *w, ir_op op, uint32_t a, uint32_t b)
+{
+    uint8_t type = (op == IR_OP_ADD || op == IR_OP_MUL) ? IR_T_INT : IR_T_BOOL;
+    return node(w, op, type, 0, a, b);
+}
+
+/* a && b where either may be absent (IR_NONE means "true"). */
+static uint32_t both(lw *w, uint32_t a, uint32_t b)
+{
+    if (a == IR_NONE)
+        return b;
+    if (b == IR_NONE)
+        return a;
+    return binary(w, IR_OP_AND, a, b);
+}
+
+static uint32_t clam_offset(lw *w, uint32_t kind, uint32_t section, int64_t addend)
+{
+    uint32_t i = node(w, IR_OP_CLAM_OFFSET, IR_T_INT, kind, section, IR_NONE);
+    if (i != IR_NONE)
+        w->p->nodes.items[i].v.i = addend;
+    return i;
+}
+
+/* lo <= x <= hi as a range node. */
+static uint32_t range(lw *w, uint32_t lo, uint32_t hi)
+{
+    return node(w, IR_OP_RANGE, IR_T_INT, 0, lo, hi);
+}
+
+/* The range of match starts an offset allows, or IR_NONE for "*". Offsets
+ * this build cannot place (VI, macro groups) give *never. */
+static uint32_t offset_range(lw *w, const cv_offset *o, bool *never)
+{
+    uint32_t base;
+    *never = false;
+    switch (o->kind) {
+    case CV_OFF_ANY:
+        return IR_NONE;
+    case CV_OFF_ABSOLUTE:
+        base = integer(w, o->value);
+        break;
+    case CV_OFF_EOF_MINUS:
+        base = clam_offset(w, IR_CLOFF_EOF, 0, -(int64_t)o->value);
+        break;
+    case CV_OFF_EP_PLUS:
+        base = clam_offset(w, IR_CLOFF_EP, 0, o->value);
+        break;
+    case CV_OFF_EP_MINUS:
+        base = clam_offset(w, IR_CLOFF_EP, 0, -(int64_t)o->value);
+        break;
+    case CV_OFF_SX_PLUS:
+        base = clam_offset(w, IR_CLOFF_SECTION, o->section, o->value);
+        break;
+    case CV_OFF_SL_PLUS:
+        base = clam_offset(w, IR_CLOFF_LAST_SECTION, 0, o->value);
+        break;
+    case CV_OFF_SE: {
+        /* anywhere in section x: from its start to its end, plus MaxShift */
+        uint32_t lo = clam_offset(w, IR_CLOFF_SECTION, o->section, 0);
+        uint32_t hi = clam_offset(w, IR_CLOFF_SECTION_END, o->section, o->shift);
+        return range(w, lo, hi);
+    }
+    default:
+        *never = true;
+        return IR_NONE;
+    }
+    uint32_t hi = o->shift ? binary(w, IR_OP_ADD, base, integer(w, o->shift)) : base;
+    return range(w, base, hi);
+}
+
+/* $s (at its offset), and #s (in its offset range). */
+static uint32_t present(lw *w, uint32_t s, const cv_offset *o)
+{
+    bool never;
+    uint32_t r = offset_range(w, o, &never);
+    if (never)
+        return boolean(w, false);
+    if (r == IR_NONE)
+        return node(w, IR_OP_STR_FOUND, IR_T_BOOL, 0, s, IR_NONE);
+    return node(w, IR_OP_STR_IN, IR_T_BOOL, 0, s, r);
+}
+
+static uint32_t count(lw *w, uint32_t s, const cv_offset *o)
+{
+    bool never;
+    uint32_t r = offset_range(w, o, &never);
+    if (never)
+        return integer(w, 0);
+    return node(w, IR_OP_STR_COUNT, IR_T_INT, 0, s, r);
+}
+
+static uint32_t compare(lw *w, uint8_t cmp, uint32_t value, uint32_t x)
+{
+    ir_op op = cmp == CV_LX_EQ ? IR_OP_EQ : cmp == CV_LX_GT ? IR_OP_GT : IR_OP_LT;
+    return binary(w, op, value, integer(w, x));
+}
+
+static vigil_status add_meta(ir_program *p, const char *name, const char *value)
+{
+    ir_meta m = {.type = IR_META_STRING, .name = ir_pool_str(p, name)};
+    m.s = ir_pool_str(p, value);
+    m.s_len = (uint32_t)strlen(value);
+    if (m.name == IR_NONE || m.s == IR_NONE || !vec_push(&p->metas, m))
+        return VIGIL_E_NOMEM;
+    return VIGIL_OK;
+}
+
+static uint32_t clamav_namespace(ir_program *p)
+{
+    for (size_t i = 0; i < p->namespaces.len; i++)
+        if (strcmp(ir_str(p, p->namespaces.items[i]), "clamav") == 0)
+            return (uint32_t)i;
+    uint32_t off = ir_pool_str(p, "clamav");
+    if (off == IR_NONE || !vec_push(&p->namespaces, off))
+        return IR_NONE;
+    return (uint32_t)(p->namespaces.len - 1);
+}
+
+/* Starts a rule (name, metas); its strings and condition follow. */
+static vigil_status begin_rule(lw *w, const char *name, const cv_origin *o)
+{
+    ir_program *p = w->p;
+    if (p->rules.len >= IR_NONE - 1)
+        return VIGIL_E_LIMIT;
+    ir_rule r = {.name = ir_pool_str(p, name), .ns = clamav_namespace(p)};
+    if (r.name == IR_NONE || r.ns == IR_NONE)
+        return VIGIL_E_NOMEM;
+    r.metas_first = (uint32_t)p->metas.len;
+    char src[512];
+    snprintf(src, sizeof(src), "%s:%u", o->source, o->line);
+    vigil_status st = add_meta(p, "type", o->type);
+    if (st == VIGIL_OK)
+        st = add_meta(p, "source", src);
+    if (st != VIGIL_OK)
+        return st;
+    r.metas_count = (uint32_t)p->metas.len - r.metas_first;
+    r.strings_first = (uint32_t)p->strings.len;
+    r.cond = IR_NONE;
+    if (!vec_push(&p->rules, r))
+        return VIGIL_E_NOMEM;
+    w->rule = (uint32_t)p->rules.len - 1;
+    return VIGIL_OK;
+}
+
+static uint32_t add_string(lw *w, const char *id, const cv_hexsig *hex, unsigned opts)
+{
+    ir_program *p = w->p;
+    ir_string s = {.id = ir_pool_str(p, id), .rule = w->rule, .kind = IR_PAT_CLAMAV};
+    /* the modifiers as written: lib/clamav/hexprog.c applies libclamav's
+     * rewrites for each, and ::a alone changes how alternatives are read */
+    s.flags = 0;
+    if (opts & CV_OPT_WIDE)
+        s.flags |= IR_SF_WIDE;
+    if (opts & CV_OPT_ASCII)
+        s.flags |= IR_SF_ASCII;
+    if (opts & CV_OPT_NOCASE)
+        s.flags |= IR_SF_NOCASE;
+    if (opts & CV_OPT_FULLWORD)
+        s.flags |= IR_SF_FULLWORD;
+    s.src = ir_pool_add(p, hex->text.p, hex->text.len);
+    s.src_len = (uint32_t)hex->text.len;
+    s.alphabet = IR_NONE;
+    if (s.id == IR_NONE || s.src == IR_NONE || !vec_push(&p->strings, s)) {
+        w->failed = true;
+        return IR_NONE;
+    }
+    p->rules.items[w->rule].strings_count++;
+    return (uint32_t)p->strings.len - 1;
+}
+
+static vigil_status end_rule(lw *w, uint32_t cond)
+{
+    if (w->failed || cond == IR_NONE)
+        return VIGIL_E_NOMEM;
+    w->p->rules.items[w->rule].cond = cond;
+    return VIGIL_OK;
+}
+
+/* Rolls a failed rule back so the program stays consistent. */
+static void rollback(ir_program *p, size_t rules, size_t strings, size_t metas, size_t nodes)
+{
+    p->rules.len = rules;
+    p->strings.len = strings;
+    p->metas.len = metas;
+    p->nodes.len = nodes;
+}
+
+static uint32_t target_gate(lw *w, uint32_t target)
+{
+    if (target == 0)
+        return IR_NONE;
+    return node(w, IR_OP_CLAM_TARGET, IR_T_BOOL, target, IR_NONE, IR_NONE);
+}
+
+vigil_status cv_lower_ndb(ir_program *p, const cv_ndb *sig, const char *name, const cv_origin *o)
+{
+    size_t r0 = p->rules.len, s0 = p->strings.len, m0 = p->metas.len, n0 = p->nodes.len;
+    lw w = {.p = p};
+    vigil_status st = begin_rule(&w, name, o);
+    if (st == VIGIL_OK) {
+        uint32_t s = add_string(&w, "$", &sig->hex, 0);
+        uint32_t cond = both(&w, target_gate(&w, sig->target), present(&w, s, &sig->offset));
+        st = end_rule(&w, cond);
+    }
+    if (st != VIGIL_OK)
+        rollback(p, r0, s0, m0, n0);
+    return st;
+}
+
+/* ---- logical signatures --------------------------------------------- */
+
+typedef struct lx_val {
+    uint32_t truth;
+    uint32_t cnt;         /* what the expression adds to its parent's count when true */
+    bool cnt_zero_false;  /* cnt is already 0 whenever truth is false */
+    uint64_t ids;         /* subsignatures it may pass up for a ",Y" */
+    uint32_t id_cond[CV_MAX_SUBSIGS]; /* per id in ids: when it is passed up */
+} lx_val;
+
+static uint32_t sub_count(lw *w, uint32_t i)
+{
+    if (i >= CV_MAX_SUBSIGS || w->sub_string[i] == IR_NONE)
+        return integer(w, 0);
+    const cv_subsig *ss = &w->subs[i];
+    static const cv_offset any = {.kind = CV_OFF_ANY};
+    return count(w, w->sub_string[i], ss->has_offset ? &ss->offset : &any);
+}
+
+static uint32_t sub_present(lw *w, uint32_t i)
+{
+    if (i >= CV_MAX_SUBSIGS || w->sub_string[i] == IR_NONE)
+        return boolean(w, false);
+    const cv_subsig *ss = &w->subs[i];
+    static const cv_offset any = {.kind = CV_OFF_ANY};
+    return present(w, w->sub_string[i], ss->has_offset ? &ss->offset : &any);
+}
+
+/* C when T, else 0. */
+static uint32_t when_true(lw *w, const lx_val *v)
+{
+    return v->cnt_zero_false ? v->cnt : binary(w, IR_OP_MUL, v->truth, v->cnt);
+}
+
+static void lower_lexpr(lw *w, const cv_lexpr *e, lx_val *out, int depth);
+
+static void lower_group(lw *w, const cv_lexpr *e, lx_val *out, int depth)
+{
+    lx_val kid;
+    uint32_t truth = IR_NONE, cnt = IR_NONE;
+    bool zero_false = true;
+    out->ids = 0;
+    for (uint32_t k = 0; k < e->nkids; k++) {
+        lower_lexpr(w, e->kids[k], &kid, depth + 1);
+        uint32_t add = e->kind == CV_LX_AND ? kid.cnt : when_true(w, &kid);
+        if (e->kind == CV_LX_AND && !kid.cnt_zero_false)
+            zero_false = false;
+        truth = truth == IR_NONE ? kid.truth
+                                 : binary(w, e->kind == CV_LX_AND ? IR_OP_AND : IR_OP_OR, truth,
+                                          kid.truth);
+        cnt = cnt == IR_NONE ? add : binary(w, IR_OP_ADD, cnt, add);
+        for (uint32_t i = 0; i < CV_MAX_SUBSIGS; i++) {
+            if (!(kid.ids >> i & 1))
+                continue;
+            /* passed up when the kid passes it and this node is true */
+            out->id_cond[i] = out->ids >> i & 1
+                                  ? binary(w, IR_OP_OR, out->id_cond[i], kid.id_cond[i])
+                                  : kid.id_cond[i];
+            out->ids |= (uint64_t)1 << i;
+        }
+    }
+    out->truth = truth;
+    out->cnt = cnt;
+    /* an or-node adds only the counts of true operands, so it adds 0 when
+     * false; an and-node adds every operand's count, nonzero while it is
+     * false when some operands are true */
+    out->cnt_zero_false = e->kind == CV_LX_OR || (e->nkids == 1 && zero_false);
+    for (uint32_t i = 0; i < CV_MAX_SUBSIGS; i++)
+        if (out->ids >> i & 1)
+            out->id_cond[i] = binary(w, IR_OP_AND, truth, out->id_cond[i]);
+}
+
+static void lower_lexpr(lw *w, const cv_lexpr *e, lx_val *out, int depth)
+{
+    out->ids = 0;
+    if (depth > 200) { /* the parser bounds depth far below this */
+        w->failed = true;
+        out->truth = out->cnt = IR_NONE;
+        return;
+    }
+    if (e->kind == CV_LX_SUB) {
+        uint32_t c = sub_count(w, e->index);
+        out->cnt = c;
+        if (e->cmp == CV_LX_NONE) {
+            out->truth = sub_present(w, e->index);
+            out->cnt_zero_false = true;
+        } else {
+            out->truth = compare(w, e->cmp, c, e->count);
+            out->cnt_zero_false = false;
+        }
+        if (e->index < CV_MAX_SUBSIGS) {
+            out->ids = (uint64_t)1 << e->index;
+            out->id_cond[e->index] = out->truth;
+        }
+        return;
+    }
+    lower_group(w, e, out, depth);
+    if (e->cmp == CV_LX_NONE)
+        return;
+    /* a group with a modifier */
+    uint32_t tcnt = when_true(w, out);
+    uint32_t truth = compare(w, e->cmp, tcnt, e->count);
+    if (e->has_distinct && e->distinct > 0) {
+        uint32_t distinct = IR_NONE;
+        for (uint32_t i = 0; i < CV_MAX_SUBSIGS; i++) {
+            if (!(out->ids >> i & 1))
+                continue;
+            distinct = distinct == IR_NONE ? out->id_cond[i]
+                                           : binary(w, IR_OP_ADD, distinct, out->id_cond[i]);
+        }
+        uint32_t enough = distinct == IR_NONE
+                              ? boolean(w, false)
+                              : binary(w, IR_OP_GE, distinct, integer(w, e->distinct));
+        truth = binary(w, IR_OP_AND, truth, enough);
+    }
+    out->truth = truth;
+    out->cnt = tcnt;
+    out->cnt_zero_false = false;
+    out->ids = 0;
+}
+
+static uint32_t in_range(lw *w, uint32_t value, const cv_range *r)
+{
+    if (!r->present)
+        return IR_NONE;
+    return both(w, binary(w, IR_OP_GE, value, integer(w, r->min)),
+                binary(w, IR_OP_LE, value, integer(w, r->max)));
+}
+
+/* The target block as gates. Container, Intermediates, HandlerType and
+ * icon groups describe objects inside containers or PE resources, which
+ * this build does not unpack yet: such signatures cannot match. */
+static uint32_t tdb_gates(lw *w, const cv_tdb *t)
+{
+    if (t->has_container || t->has_handlertype || t->nintermediates || t->icongroup1.p ||
+        t->icongroup2.p)
+        return boolean(w, false);
+    uint32_t g = target_gate(w, t->target);
+    if (t->filesize.present)
+        g = both(w, g,
+                 in_range(w, node(w, IR_OP_FILESIZE, IR_T_INT, 0, IR_NONE, IR_NONE), &t->filesize));
+    if (t->entrypoint.present)
+        g = both(w, g, in_range(w, clam_offset(w, IR_CLOFF_EP, 0, 0), &t->entrypoint));
+    if (t->nsections.present)
+        g = both(w, g,
+                 in_range(w, node(w, IR_OP_CLAM_NSECTIONS, IR_T_INT, 0, IR_NONE, IR_NONE),
+                          &t->nsections));
+    return g;
+}
+
+vigil_status cv_lower_ldb(ir_program *p, const cv_ldb *sig, const char *name, const cv_origin *o)
+{
+    size_t r0 = p->rules.len, s0 = p->strings.len, m0 = p->metas.len, n0 = p->nodes.len;
+    lw w = {.p = p, .subs = sig->subs};
+    vigil_status st = begin_rule(&w, name, o);
+    if (st == VIGIL_OK) {
+        for (uint32_t i = 0; i < CV_MAX_SUBSIGS; i++)
+            w.sub_string[i] = IR_NONE;
+        for (uint32_t i = 0; i < sig->nsubs && i < CV_MAX_SUBSIGS; i++) {
+            /* macro, byte-compare and PCRE subsignatures are not matched
+             * yet: they count as never matching */
+            if (sig->subs[i].kind != CV_SUB_HEX)
+                continue;
+            char id[16];
+            snprintf(id, sizeof(id), "$%u", i);
+            w.sub_string[i] = add_string(&w, id, &sig->subs[i].hex, sig->subs[i].opts);
+        }
+        lx_val v;
+        lower_lexpr(&w, sig->expr, &v, 0);
+        st = end_rule(&w, both(&w, tdb_gates(&w, &sig->tdb), v.truth));
+    }
+    if (st != VIGIL_OK)
+        rollback(p, r0, s0, m0, n0);
+    return st;
+}
+
+bool cv_flevel_ok(const cv_flevel *fl)
+{
+    return (!fl->has_min || fl->min <= CV_FLEVEL) && (!fl->has_max || fl->max >= CV_FLEVEL);
+}

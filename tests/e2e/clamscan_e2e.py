@@ -1,0 +1,391 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `vigil clamscan`: the exact lines, summary fields and
+exit codes clamscan 1.4.6 gives in the same situations (each expectation
+below was read off /usr/bin/clamscan; tests/diff/clamscan_diff.py compares
+the two live). Databases and files are written here: an .hdb of a file's
+MD5, an .hsb of a SHA-256, an .ndb and an .ldb with the project's own
+signatures, and (given tests/tools/mkcvd) signed containers.
+Usage: clamscan_e2e.py VIGIL [MKCVD]"""
+import hashlib
+import json
+import os
+import re
+import stat
+import sys
+import tempfile
+
+import e2elib
+from e2elib import check, run, write
+
+VIGIL = os.path.abspath(sys.argv[1])
+MKCVD = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else None
+TIMING = re.compile(r"^(Time|Start Date|End Date|Engine version):")
+
+BAD = b"vigil clamscan e2e: bad file\n"           # .hdb (MD5) and .hsb (SHA-256)
+BODY = b"header VIGIL-BODY-MARK trailer\n"        # .ndb body signature
+LOGIC = b"xxHELLO-VIGIL..yyWORLD-VIGIL..\n"       # .ldb: both subsignatures
+CLEAN = b"nothing to see here\n"
+
+
+def hexs(b):
+    return b.hex()
+
+
+def make_db(d):
+    write(f"{d}/db/test.hdb", f"{hashlib.md5(BAD).hexdigest()}:{len(BAD)}:Vigil.Test.Md5\n")
+    write(f"{d}/db/test.hsb",
+          f"{hashlib.sha256(BAD).hexdigest()}:{len(BAD)}:Vigil.Test.Sha256\n")
+    write(f"{d}/db/test.ndb", f"Vigil.Test.Body:0:*:{hexs(b'VIGIL-BODY-MARK')}\n")
+    write(f"{d}/db/test.ldb",
+          f"Vigil.Test.Logic;Engine:51-255,Target:0;0&1;{hexs(b'HELLO-VIGIL')};"
+          f"{hexs(b'WORLD-VIGIL')}\n")
+
+
+def make_tree(d):
+    write(f"{d}/tree/bad.bin", BAD)
+    write(f"{d}/tree/body.txt", BODY)
+    write(f"{d}/tree/clean.txt", CLEAN)
+    write(f"{d}/tree/empty", b"")
+    write(f"{d}/tree/sub/logic.dat", LOGIC)
+    write(f"{d}/tree/sub/clean2.txt", CLEAN)
+    os.symlink("clean.txt", f"{d}/tree/link")
+    os.mkfifo(f"{d}/tree/fifo")
+
+
+def cs(d, *args, stdin=None, env=None):
+    """Runs vigil clamscan in d with its own cache; returns (rc, stdout
+    lines, stderr lines), the summary's timing lines removed."""
+    e = {"XDG_CACHE_HOME": f"{d}/cache"}
+    if env:
+        e.update(env)
+    rc, out, err = run([VIGIL, "clamscan", *args], cwd=d, stdin=stdin, env=e)
+    lines = [ln for ln in out.decode(errors="replace").split("\n") if not TIMING.match(ln)]
+    if lines and lines[-1] == "":
+        lines.pop()
+    errl = err.split("\n")
+    if errl and errl[-1] == "":
+        errl.pop()
+    return rc, lines, errl
+
+
+def summary(known, dirs, files, infected, errors=0, scanned="0.00", read="0.00", ratio="0.00",
+            extra=()):
+    s = ["", "----------- SCAN SUMMARY -----------", f"Known viruses: {known}",
+         f"Scanned directories: {dirs}", f"Scanned files: {files}", f"Infected files: {infected}"]
+    if errors:
+        s.append(f"Total errors: {errors}")
+    s += list(extra)
+    s += [f"Data scanned: {scanned} MB", f"Data read: {read} MB (ratio {ratio}:1)"]
+    return s
+
+
+def same(name, got, want):
+    check(name, got == want, f"\n got: {got!r}\nwant: {want!r}")
+
+
+def same_sorted(name, got, want):
+    same(name, sorted(got), sorted(want))
+
+
+def test_results(d):
+    rc, out, err = cs(d, "-d", "db", "--no-summary", "tree")
+    same_sorted("flat: result lines", out, [
+        "tree/bad.bin: Vigil.Test.Md5.UNOFFICIAL FOUND",
+        "tree/body.txt: Vigil.Test.Body.UNOFFICIAL FOUND",
+        "tree/clean.txt: OK",
+        "tree/empty: Empty file",
+        "tree/link: Symbolic link",
+    ])
+    same("flat: exit", rc, 1)
+    same("flat: stderr", err, [])
+
+    rc, out, _ = cs(d, "-d", "db", "-r", "tree/")
+    body = [ln for ln in out if ln.startswith("tree/")]
+    same_sorted("recursive: result lines", body, [
+        "tree/bad.bin: Vigil.Test.Md5.UNOFFICIAL FOUND",
+        "tree/body.txt: Vigil.Test.Body.UNOFFICIAL FOUND",
+        "tree/clean.txt: OK",
+        "tree/empty: Empty file",
+        "tree/link: Symbolic link",
+        "tree/sub/logic.dat: Vigil.Test.Logic.UNOFFICIAL FOUND",
+        "tree/sub/clean2.txt: OK",
+    ])
+    same("recursive: summary", out[len(body):], summary(4, 2, 5, 3))
+    same("recursive: exit", rc, 1)
+
+    rc, out, _ = cs(d, "-d", "db", "-r", "-i", "--no-summary", "tree")
+    same_sorted("-i: only infected", out, [
+        "tree/bad.bin: Vigil.Test.Md5.UNOFFICIAL FOUND",
+        "tree/body.txt: Vigil.Test.Body.UNOFFICIAL FOUND",
+        "tree/sub/logic.dat: Vigil.Test.Logic.UNOFFICIAL FOUND",
+    ])
+    rc, out, _ = cs(d, "-d", "db", "-r", "-o", "--no-summary", "tree")
+    check("-o: no OK lines", not any(ln.endswith(": OK") for ln in out), repr(out))
+    check("-o: still the empty file", "tree/empty: Empty file" in out, repr(out))
+
+    rc, out, _ = cs(d, "-d", "db", "-z", "--no-summary", "tree/bad.bin")
+    same("-z: every detection", out, ["tree/bad.bin: Vigil.Test.Md5.UNOFFICIAL FOUND",
+                                      "tree/bad.bin: Vigil.Test.Sha256.UNOFFICIAL FOUND"])
+    rc, out, _ = cs(d, "-d", "db", "--no-summary", "tree/bad.bin")
+    same("no -z: first detection only", out, ["tree/bad.bin: Vigil.Test.Md5.UNOFFICIAL FOUND"])
+
+    rc, out, err = cs(d, "-d", "db", "--no-summary", "tree/sub", "tree/link", "tree/clean.txt")
+    same_sorted("operands: a folder", out[:2],
+                ["tree/sub/logic.dat: Vigil.Test.Logic.UNOFFICIAL FOUND", "tree/sub/clean2.txt: OK"])
+    same("operands: a followed link, a file", out[2:], ["tree/link: OK", "tree/clean.txt: OK"])
+
+    rc, out, _ = cs(d, "-d", "db", "--no-summary", "-", stdin=LOGIC)
+    same("stdin: found", out, ["stdin: Vigil.Test.Logic.UNOFFICIAL FOUND"])
+    same("stdin: exit", rc, 1)
+    rc, out, _ = cs(d, "-d", "db", "-", stdin=b"")
+    same("stdin: empty is OK", out[:1], ["stdin: OK"])
+    same("stdin: counted", out[1:], summary(4, 0, 1, 0))
+
+
+def test_filters(d):
+    rc, out, _ = cs(d, "-d", "db", "-r", "--no-summary", "--exclude=bad", "--exclude-dir=sub$",
+                    "tree")
+    check("--exclude: file", "tree/bad.bin: Excluded" in out, repr(out))
+    check("--exclude-dir: folder", "tree/sub: Excluded" in out, repr(out))
+    check("--exclude-dir: nothing below", not any("tree/sub/" in ln for ln in out), repr(out))
+    rc, out, _ = cs(d, "-d", "db", "-r", "--no-summary", r"--include=\.txt$", "tree")
+    check("--include: others excluded", "tree/empty: Excluded" in out, repr(out))
+    check("--include: links before filters", "tree/link: Symbolic link" in out, repr(out))
+    check("--include: match scanned", "tree/sub/clean2.txt: OK" in out, repr(out))
+    rc, out, _ = cs(d, "-d", "db", "-r", "--no-summary", "--include-dir=nomatch", "tree")
+    same("--include-dir: the top folder too", out, ["tree: Excluded"])
+    same("--include-dir: exit", rc, 0)
+    rc, out, _ = cs(d, "-d", "db", "--no-summary", "--exclude=(", "tree/clean.txt")
+    same("bad regex matches nothing", out, ["tree/clean.txt: OK"])
+
+
+def test_errors(d):
+    rc, out, err = cs(d, "-d", "db", "tree/missing", "tree/fifo")
+    same("missing + fifo: stderr", err, ["tree/missing: No such file or directory",
+                                         "WARNING: tree/missing: Can't access file",
+                                         "WARNING: tree/fifo: Not supported file type"])
+    same("missing + fifo: summary without errors line", out, summary(4, 0, 0, 0))
+    same("missing + fifo: exit", rc, 2)
+    rc, out, err = cs(d, "-d", "db", "--stdout", "--no-summary", "tree/fifo")
+    same("--stdout: warnings on stdout", out, ["WARNING: tree/fifo: Not supported file type"])
+    rc, out, err = cs(d, "-d", "db", "--no-summary", "tree/missing", "tree/bad.bin")
+    same("found wins over errors", rc, 1)
+
+    rc, out, err = cs(d, "-d", "nosuch", "tree/clean.txt")
+    same("db missing: stderr", err, ["LibClamAV Error: cl_load(): No such file or directory: nosuch",
+                                     "ERROR: Can't get file status"])
+    same("db missing: empty summary", out, summary(0, 0, 0, 0))
+    same("db missing: exit", rc, 2)
+    os.makedirs(f"{d}/emptydb", exist_ok=True)
+    write(f"{d}/emptydb/readme.txt", "not a database\n")
+    rc, out, err = cs(d, "-d", "emptydb", "--no-summary", "tree/clean.txt")
+    same("db folder without databases", err, [
+        "LibClamAV Error: cli_loaddbdir: No supported database files found in emptydb",
+        "ERROR: Can't open file or directory"])
+    same("db folder without databases: exit", rc, 2)
+    rc, out, err = cs(d, "-d", "emptydb/readme.txt", "--no-summary", "tree/clean.txt")
+    same("unknown extension skipped", err,
+         ["LibClamAV Warning: cli_load: unknown extension - skipping emptydb/readme.txt"])
+    same("unknown extension: scan goes on", (rc, out), (0, ["tree/clean.txt: OK"]))
+
+    write(f"{d}/baddb/good.hdb", f"{hashlib.md5(BAD).hexdigest()}:{len(BAD)}:Vigil.Good\n")
+    write(f"{d}/baddb/bad.ndb", "Vigil.Bad:0:*:zz\n")
+    rc, out, err = cs(d, "-d", "baddb", "--no-summary", "tree/bad.bin")
+    check("malformed: located error", len(err) == 2 and
+          err[0].startswith("LibClamAV Error: baddb/bad.ndb:1: "), repr(err))
+    same("malformed: clamscan's last line", err[-1:], ["ERROR: Malformed database"])
+    same("malformed: nothing scanned", (rc, out), (2, []))
+    rc, out, err = cs(d, "-d", "baddb", "--skip-bad-lines", "--no-summary", "tree/bad.bin")
+    same("--skip-bad-lines: the rest loads", (rc, out),
+         (1, ["tree/bad.bin: Vigil.Good.UNOFFICIAL FOUND"]))
+    check("--skip-bad-lines: a warning", any("baddb/bad.ndb:1:" in e and "warning" in e
+                                             for e in err), repr(err))
+
+    rc, out, err = cs(d, "--bogus")
+    same("unknown option", (rc, err[1:]), (2, ["ERROR: Unknown option passed",
+                                              "ERROR: Can't parse command line options"]))
+    rc, out, err = cs(d, "--max-filesize=1x")
+    same("bad size", (rc, err), (2, [
+        "ERROR: Incorrect argument format for option --max-filesize",
+        "ERROR: Can't parse command line options"]))
+    rc, out, err = cs(d, "--recursive=maybe")
+    same("bad boolean", (rc, err[:1]),
+         (2, ["ERROR: Incorrect argument format for option --recursive (-r)"]))
+    write(f"{d}/key.txt", "not a key\n")
+    rc, out, err = cs(d, "-d", "db", "--cvd-public-key=key.txt", "tree/clean.txt")
+    same("bad key file", (rc, err),
+         (2, ["ERROR: --cvd-public-key key.txt: not an RSA key (PEM, or the decimal modulus "
+              "and exponent)"]))
+
+
+def test_limits(d):
+    big = BAD + b"\0" * 5000
+    write(f"{d}/limits/big.bin", big)
+    write(f"{d}/limits.ndb", f"Vigil.Big:0:0:{hexs(BAD[:16])}\n")
+    for opt in ("--max-filesize=1000", "--max-scansize=1K"):
+        rc, out, _ = cs(d, "-d", "limits.ndb", opt, "limits/big.bin")
+        same(f"{opt}: larger file is OK", out[:1], ["limits/big.bin: OK"])
+        same(f"{opt}: counted as scanned", out[1:], summary(1, 0, 1, 0, read="0.00"))
+    rc, out, _ = cs(d, "-d", "limits.ndb", "--no-summary", f"--max-filesize={len(big)}",
+                    "limits/big.bin")
+    same("size equal to the limit is scanned", out, ["limits/big.bin: Vigil.Big.UNOFFICIAL FOUND"])
+    rc, out, _ = cs(d, "-d", "limits.ndb", "--no-summary", "--max-filesize=0", "limits/big.bin")
+    same("0 is no limit", out, ["limits/big.bin: Vigil.Big.UNOFFICIAL FOUND"])
+    write(f"{d}/limits/blocks", b"x" * (3 * 4096 + 100))
+    rc, out, _ = cs(d, "-d", "limits.ndb", "limits/blocks")
+    same("data in 4 KiB blocks", out[-2:], ["Data scanned: 0.01 MB",
+                                            "Data read: 0.01 MB (ratio 1.00:1)"])
+    nest = f"{d}/deep"
+    for i in range(1, 19):
+        write(f"{nest}/f{i}", CLEAN)
+        nest += "/d"
+    rc, out, _ = cs(d, "-d", "db", "-r", "deep")
+    same("folders 15 deep at most", (len([ln for ln in out if ln.endswith(": OK")]),
+                                     "Scanned directories: 15" in out), (15, True))
+
+
+def test_actions(d):
+    def setup():
+        for sub in ("act/src", "act/q"):
+            os.makedirs(f"{d}/{sub}", exist_ok=True)
+            for f in os.listdir(f"{d}/{sub}"):
+                os.unlink(f"{d}/{sub}/{f}")
+        write(f"{d}/act/src/bad.bin", BAD)
+        write(f"{d}/act/q/bad.bin", b"earlier")
+        write(f"{d}/act/q/bad.bin.002", b"earlier")
+
+    real = os.path.realpath(d)
+    setup()
+    rc, out, _ = cs(d, "-d", "db", "--no-summary", "--move=act/q", "act/src")
+    same("--move: next free name", out, [
+        "act/src/bad.bin: Vigil.Test.Md5.UNOFFICIAL FOUND",
+        f"act/src/bad.bin (real path: '{real}/act/src/bad.bin'): moved to "
+        f"'{real}/act/q/bad.bin.001'"])
+    same("--move: file moved", sorted(os.listdir(f"{d}/act/src")), [])
+    with open(f"{d}/act/q/bad.bin.001", "rb") as f:
+        same("--move: content kept", f.read(), BAD)
+    setup()
+    write(f"{d}/act/q/bad.bin.001", b"earlier")
+    rc, out, _ = cs(d, "-d", "db", "--no-summary", f"--copy={real}/act/q", f"{real}/act/src")
+    same("--copy: absolute path has no real path part", out[1:],
+         [f"{real}/act/src/bad.bin: copied to '{real}/act/q/bad.bin.003'"])
+    check("--copy: original stays", os.path.exists(f"{d}/act/src/bad.bin"))
+    setup()
+    rc, out, _ = cs(d, "-d", "db", "--no-summary", "--remove", "act/src/bad.bin")
+    same("--remove", out[1:],
+         [f"act/src/bad.bin (real path: '{real}/act/src/bad.bin'): Removed."])
+    check("--remove: gone", not os.path.exists(f"{d}/act/src/bad.bin"))
+    rc, out, err = cs(d, "-d", "db", "--move=act/none", "act/src")
+    same("--move: missing folder", (rc, out, err),
+         (2, ["action_setup: Failed to get realpath of act/none"], []))
+    rc, out, err = cs(d, "-d", "db", "--copy=tree/clean.txt", "act/src")
+    same("--copy: not a folder", (rc, err),
+         (2, [f"ERROR: '{real}/tree/clean.txt' doesn't exist or is not a directory"]))
+
+
+def test_log_json_cache(d):
+    log = f"{d}/scan.log"
+    rc, out, _ = cs(d, "-d", "db", "-l", "scan.log", "-v", "tree/bad.bin", "tree/clean.txt",
+                    "tree/missing")
+    with open(log) as f:
+        text = [ln for ln in f.read().split("\n") if not TIMING.match(ln)]
+    same("log: clamscan's lines (no OK, no perror)", text[:7], [
+        "", "-" * 79, "", "Scanning tree/bad.bin", "tree/bad.bin: Vigil.Test.Md5.UNOFFICIAL FOUND",
+        "Scanning tree/clean.txt", "WARNING: tree/missing: Can't access file"])
+    same("log: summary", text[7:-1], summary(4, 0, 2, 1))
+    same("-v: scanning lines on stdout", out[:4], [
+        "Scanning tree/bad.bin", "tree/bad.bin: Vigil.Test.Md5.UNOFFICIAL FOUND",
+        "Scanning tree/clean.txt", "tree/clean.txt: OK"])
+    rc, out, err = cs(d, "-d", "db", "-l", "nofolder/scan.log", "tree/clean.txt")
+    same("log cannot be opened", (rc, out, err), (2, [
+        "ERROR: Failed to open log file nofolder/scan.log: No such file or directory"],
+        ["ERROR: Problem with internal logger."]))
+
+    rc, out, _ = cs(d, "-d", "db", "--json", "tree/bad.bin", "tree/clean.txt", "tree/empty")
+    objs = [json.loads(ln) for ln in out]
+    same("json: detection", (objs[0]["path"], objs[0]["rule"], objs[0]["namespace"],
+                             objs[0]["meta"].get("type")),
+         ("tree/bad.bin", "Vigil.Test.Md5.UNOFFICIAL", "clamav", "hdb"))
+    same("json: statuses", [o.get("status") for o in objs[1:3]], ["OK", "Empty file"])
+    same("json: summary", (objs[3]["summary"]["infected_files"],
+                           objs[3]["summary"]["known_viruses"]), (1, 4))
+
+    env = {"VIGIL_CACHE_DEBUG": "1", "XDG_CACHE_HOME": f"{d}/cache2"}
+    _, _, err1 = cs(d, "-d", "db", "--no-summary", "tree/clean.txt", env=env)
+    _, out2, err2 = cs(d, "-d", "db", "--no-summary", "tree/bad.bin", env=env)
+    check("cache: first run stores", any("cache: stored" in e for e in err1), repr(err1))
+    check("cache: second run maps", any("cache: hit" in e for e in err2), repr(err2))
+    same("cache: same verdict", out2, ["tree/bad.bin: Vigil.Test.Md5.UNOFFICIAL FOUND"])
+    write(f"{d}/db/test.hdb", f"{hashlib.md5(CLEAN).hexdigest()}:{len(CLEAN)}:Vigil.Now.Clean\n")
+    _, out3, err3 = cs(d, "-d", "db", "--no-summary", "tree/clean.txt", env=env)
+    check("cache: changed database recompiled", not any("cache: hit" in e for e in err3),
+          repr(err3))
+    same("cache: new verdict", out3, ["tree/clean.txt: Vigil.Now.Clean.UNOFFICIAL FOUND"])
+
+
+def test_containers(d):
+    """A .cvd signed with the test's own key: names without .UNOFFICIAL."""
+    if not MKCVD:
+        return
+    import subprocess
+
+    def mk(*args):
+        p = subprocess.run([MKCVD, *args], cwd=d, capture_output=True, timeout=120)
+        check(f"mkcvd {args[0]}", p.returncode == 0, p.stderr.decode(errors="replace"))
+        return p.stdout
+
+    write(f"{d}/cvdsrc/test.hdb", f"{hashlib.md5(BAD).hexdigest()}:{len(BAD)}:Vigil.Signed\n")
+    mk("key", "k.pem", "k.pub")
+    write(f"{d}/k.dec", mk("dec", "k.pub"))
+    os.makedirs(f"{d}/cvd", exist_ok=True)
+    mk("build", "-k", "k.pem", "-o", "cvd/vt.cvd", "test.hdb=cvdsrc/test.hdb")
+    mk("build", "-k", "k.pem", "-o", "bad.cvd", "--tamper", "body", "test.hdb=cvdsrc/test.hdb")
+    rc, out, err = cs(d, "-d", "cvd", "--cvd-public-key=k.dec", "--no-summary", "tree/bad.bin")
+    same("signed container: official name", (rc, out, err),
+         (1, ["tree/bad.bin: Vigil.Signed FOUND"], []))
+    # PEM keys, public or private, as `vigil sigtool` reads them (cli/cvdkey.c)
+    for key in ("k.pub", "k.pem"):
+        rc, out, err = cs(d, "-d", "cvd", f"--cvd-public-key={key}", "--no-summary",
+                          "tree/bad.bin")
+        same(f"signed container, PEM key {key}", (rc, out, err),
+             (1, ["tree/bad.bin: Vigil.Signed FOUND"], []))
+    rc, out, err = cs(d, "-d", "bad.cvd", "--cvd-public-key=k.dec", "--no-summary",
+                      "tree/bad.bin")
+    same("tampered container refused", (rc, out, err[-1:]),
+         (2, [], ["ERROR: Can't verify database integrity"]))
+    rc, out, err = cs(d, "-d", "cvd", "--no-summary", "tree/bad.bin")
+    same("signed with another key than ClamAV's: refused", (rc, err[-1:]),
+         (2, ["ERROR: Can't verify database integrity"]))
+
+
+def test_permissions(d):
+    if os.geteuid() != 0:
+        os.makedirs(f"{d}/perm/closed", exist_ok=True)
+        write(f"{d}/perm/secret", CLEAN)
+        os.chmod(f"{d}/perm/secret", 0)
+        os.chmod(f"{d}/perm/closed", 0)
+        rc, out, _ = cs(d, "-d", "db", "-r", "perm")
+        os.chmod(f"{d}/perm/closed", stat.S_IRWXU)
+        same_sorted("unreadable: lines", [ln for ln in out if ln.startswith("perm")],
+                    ["perm/secret: Access denied", "perm/closed: Can't open directory."])
+        check("unreadable: counted", "Total errors: 2" in out, repr(out))
+        same("unreadable: exit", rc, 2)
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="vigil-clamscan-") as d:
+        make_db(d)
+        make_tree(d)
+        test_results(d)
+        test_filters(d)
+        test_errors(d)
+        test_limits(d)
+        test_actions(d)
+        test_permissions(d)
+        test_containers(d)
+        test_log_json_cache(d)
+    return e2elib.summary("clamscan_e2e")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
