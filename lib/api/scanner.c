@@ -27,6 +27,10 @@ _Static_assert(IR_NO_FIXED_OFFSET == MT_NO_FIXED_OFFSET, "usage and matcher agre
  * the speed issue's bounded-memory scanning). */
 #define MAX_SCAN_FILE ((size_t)4 << 30)
 
+typedef struct hash_hit {
+    uint32_t table, index;
+} hash_hit;
+
 struct vigil_scanner {
     const struct vigil_db *db;
     mt_scratch *ms;
@@ -49,6 +53,7 @@ struct vigil_scanner {
     void *log_user;
     uint32_t clam_ns;      /* namespace of ClamAV signatures, or IR_NONE */
     api_hash_rule hash_rule; /* handle of the hash signature being reported */
+    VEC(hash_hit) hash_hits; /* this object's hash detections */
     char last_error[512];
 };
 
@@ -60,21 +65,16 @@ static uint32_t find_namespace(const ir_program *p, const char *name)
     return IR_NONE;
 }
 
-typedef struct hash_report {
-    vigil_scanner *s;
-    vigil_scan_fn fn;
-    void *user;
-    vigil_status st;
-} hash_report;
-
-static bool report_hash(void *user, uint32_t table, uint32_t index)
+/* Hash-signature detections of the current object, reported after the
+ * body signatures (clamscan's order). */
+static bool collect_hash(void *user, uint32_t table, uint32_t index)
 {
-    hash_report *h = user;
-    api_hash_rule_fill(h->s->db, table, index, &h->s->hash_rule);
-    h->st = h->fn ? h->fn(h->s, VIGIL_EV_RULE_MATCHING, &h->s->hash_rule.rule, 0, h->user)
-                  : VIGIL_OK;
-    return h->st == VIGIL_OK;
+    vigil_scanner *s = user;
+    return vec_push(&s->hash_hits, ((hash_hit){table, index}));
 }
+
+/* libclamav does not scan objects of 5 bytes or less ("file too small"). */
+#define CLAM_MIN_OBJECT 6
 
 /* The state one scan runs on: a matcher scratch told how the conditions use
  * each string, and an evaluator. Made for a new scanner and again by
@@ -148,6 +148,7 @@ void vigil_scanner_free(vigil_scanner *s)
     free(s->results);
     free(s->dead);
     free(s->ext);
+    vec_free(&s->hash_hits);
     util_readbuf_release(&s->rb, true);
     free(s);
 }
@@ -293,6 +294,8 @@ vigil_status vigil_scanner_visit_module(vigil_scanner *s, size_t module, vigil_m
 
 static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t len,
                                 unsigned mt_flags, vigil_scan_fn fn, void *user);
+static vigil_status report_rules(vigil_scanner *s, bool early, bool clam_off, vigil_scan_fn fn,
+                                 void *user);
 
 /* Modules see the object from the first gate to the last callback. */
 static vigil_status scan(vigil_scanner *s, const uint8_t *data, size_t len, unsigned mt_flags,
@@ -369,13 +372,11 @@ static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t le
     }
 
     /* ClamAV hash signatures, and the allow lists that clear an object of
-     * every ClamAV detection */
-    bool allowed = false;
-    if (s->db->has_hashes) {
-        hash_report hr = {s, fn, user, VIGIL_OK};
-        st = api_clamav_hashes(s->db, data, len, in.clam, report_hash, &hr, &allowed);
-        if (st == VIGIL_E_ABORTED)
-            goto aborted;
+     * every ClamAV detection; libclamav scans no object of 5 bytes or less */
+    bool clam_off = len < CLAM_MIN_OBJECT;
+    s->hash_hits.len = 0;
+    if (s->db->has_hashes && !clam_off) {
+        st = api_clamav_hashes(s->db, data, len, in.clam, collect_hash, s, &clam_off);
         if (st != VIGIL_OK) {
             s->in_callback = false;
             api_set_error(s->last_error, sizeof(s->last_error), "%s", vigil_status_str(st));
@@ -390,10 +391,37 @@ static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t le
                       st == VIGIL_E_TIMEOUT ? "scanning timed out" : vigil_status_str(st));
         return st;
     }
-    for (uint32_t i = 0; fn && i < p->rules.len; i++) {
-        if (p->rules.items[i].flags & IR_RULE_PRIVATE)
+    /* clamscan's order: body signatures (found while it reads the object),
+     * hash signatures, then the rest */
+    for (int pass = 0; fn && pass < 2; pass++) {
+        st = report_rules(s, pass == 0, clam_off, fn, user);
+        if (st != VIGIL_OK)
+            goto aborted;
+        for (size_t k = 0; pass == 0 && !clam_off && k < s->hash_hits.len; k++) {
+            api_hash_rule_fill(s->db, s->hash_hits.items[k].table, s->hash_hits.items[k].index,
+                               &s->hash_rule);
+            st = fn(s, VIGIL_EV_RULE_MATCHING, &s->hash_rule.rule, 0, user);
+            if (st != VIGIL_OK)
+                goto aborted;
+        }
+    }
+    s->in_callback = false;
+    return VIGIL_OK;
+aborted:
+    s->in_callback = false;
+    return VIGIL_E_ABORTED;
+}
+
+/* One pass of rule events: the IR_RULE_EARLY rules, or the others. */
+static vigil_status report_rules(vigil_scanner *s, bool early, bool clam_off, vigil_scan_fn fn,
+                                 void *user)
+{
+    const ir_program *p = &s->db->prog;
+    for (uint32_t i = 0; i < p->rules.len; i++) {
+        uint32_t flags = p->rules.items[i].flags;
+        if ((flags & IR_RULE_PRIVATE) || !(flags & IR_RULE_EARLY) != !early)
             continue;
-        if (allowed && p->rules.items[i].ns == s->clam_ns)
+        if (clam_off && p->rules.items[i].ns == s->clam_ns)
             continue;
         vigil_event ev;
         if (s->results[i])
@@ -402,15 +430,11 @@ static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t le
             ev = VIGIL_EV_RULE_NOT_MATCHING;
         else
             continue;
-        st = fn(s, ev, &s->db->rules[i], 0, user);
+        vigil_status st = fn(s, ev, &s->db->rules[i], 0, user);
         if (st != VIGIL_OK)
-            goto aborted;
+            return st;
     }
-    s->in_callback = false;
     return VIGIL_OK;
-aborted:
-    s->in_callback = false;
-    return VIGIL_E_ABORTED;
 }
 
 vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path, vigil_scan_fn fn,

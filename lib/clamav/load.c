@@ -381,14 +381,51 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+/* One member of a container that passed every check (cvd_check.c). */
+typedef struct member_ctx {
+    cv_loader *l;
+    const char *path;
+    bool official; /* signed: names without ".UNOFFICIAL" (not a .cud's) */
+    bool bad;      /* a member had malformed lines (diagnosed) */
+} member_ctx;
+
+static vigil_status load_member(void *user, const cv_tar_member *m, cv_member_role role)
+{
+    member_ctx *mc = user;
+    cv_loader *l = mc->l;
+    if (role != CV_MEMBER_DATABASE)
+        return VIGIL_OK; /* COPYING, .info: carried, not loaded */
+    const db_ext *me = ext_of(m->name);
+    if (!me || me->kind == DB_IGNORED || me->kind == DB_CONTAINER)
+        return VIGIL_OK;
+    if (me->pua && !(l->flags & VIGIL_CLAMAV_PUA))
+        return VIGIL_OK;
+    char source[NAME_MAX_LEN];
+    snprintf(source, sizeof(source), "%s:%s", base_name(mc->path), m->name);
+    if (me->kind == DB_UNSUPPORTED) {
+        diag(l, true, source, 0, "this kind of database is not supported yet; left out");
+        return VIGIL_OK;
+    }
+    char type[8];
+    snprintf(type, sizeof(type), "%s", me->ext);
+    db_file f = {source, type, me, mc->official};
+    vigil_status st = load_text(l, &f, m->data, m->size);
+    if (st == VIGIL_E_SYNTAX) {
+        mc->bad = true;
+        return VIGIL_OK;
+    }
+    return st;
+}
+
 static vigil_status load_container(cv_loader *l, const char *path, const uint8_t *data,
                                    size_t len)
 {
     cv_error err = {{0}};
     cv_cvd_header h;
-    const db_ext *ext = ext_of(path);
-    bool cld = ext && strcasecmp(ext->ext, "cld") == 0;
-    if (!cv_cvd_verify(data, len, cld, l->cvd_key, &h, &err)) {
+    cv_cvd_kind kind = cv_cvd_kind_of(path);
+    /* only a .cvd's header signs its body: a .cld's describes the .cvd it
+     * came from, a .cud is unsigned (libclamav's cli_cvdverify skipsig) */
+    if (!cv_cvd_verify(data, len, kind != CV_KIND_CVD, l->cvd_key, &h, &err)) {
         diag(l, false, path, 0, "%s", err.msg);
         return VIGIL_E_SYNTAX;
     }
@@ -398,65 +435,22 @@ static vigil_status load_container(cv_loader *l, const char *path, const uint8_t
         diag(l, false, path, 0, "%s", err.msg);
         return VIGIL_E_SYNTAX;
     }
-    /* The .info member lists every other member's size and SHA-256 under
-     * its own signature; a member that disagrees refuses the container. */
-    cv_arena a;
-    cv_arena_init(&a);
-    cv_info info;
-    bool have_info = false;
-    vigil_status st = VIGIL_OK;
-    size_t off = 0;
-    cv_tar_member m;
-    cv_status ts;
-    while ((ts = cv_tar_next(tar, tar_len, &off, &m, &err)) == CV_OK) {
-        if (strcmp(m.name + (strlen(m.name) > 5 ? strlen(m.name) - 5 : 0), ".info") == 0) {
-            if (!cv_info_parse(m.data, m.size, l->info_key, &a, &info, &err)) {
-                diag(l, false, path, 0, "%s: %s", m.name, err.msg);
-                st = VIGIL_E_SYNTAX;
-            }
-            have_info = true;
-            break;
-        }
-    }
-    if (ts == CV_BAD) {
-        diag(l, false, path, 0, "%s", err.msg);
+    /* every member is checked (the .info's signature, sizes and SHA-256s)
+     * before the first is loaded; clamscan loads a .cud without
+     * CL_DB_OFFICIAL, so its names are marked */
+    member_ctx mc = {l, path, kind != CV_KIND_CUD, false};
+    cv_cvd_fault fault;
+    vigil_status st =
+        cv_cvd_check_members(tar, tar_len, kind, &h, l->info_key, load_member, &mc, &fault);
+    if (st == VIGIL_E_CORRUPT || st == VIGIL_E_LIMIT) {
+        if (fault.member[0])
+            diag(l, false, path, 0, "%s: %s", fault.member, fault.reason);
+        else
+            diag(l, false, path, 0, "%s", fault.reason);
         st = VIGIL_E_SYNTAX;
     }
-    bool bad = false;
-    off = 0;
-    while (st == VIGIL_OK && (ts = cv_tar_next(tar, tar_len, &off, &m, &err)) == CV_OK) {
-        const db_ext *me = ext_of(m.name);
-        if (!me || me->kind == DB_IGNORED || me->kind == DB_CONTAINER)
-            continue;
-        if (have_info && !cv_info_check(&info, &m, &err)) {
-            diag(l, false, path, 0, "%s: %s", m.name, err.msg);
-            st = VIGIL_E_SYNTAX;
-            break;
-        }
-        if (me->pua && !(l->flags & VIGIL_CLAMAV_PUA))
-            continue;
-        char source[NAME_MAX_LEN];
-        snprintf(source, sizeof(source), "%s:%s", base_name(path), m.name);
-        if (me->kind == DB_UNSUPPORTED) {
-            diag(l, true, source, 0, "this kind of database is not supported yet; left out");
-            continue;
-        }
-        char type[8];
-        snprintf(type, sizeof(type), "%s", me->ext);
-        db_file f = {source, type, me, true};
-        vigil_status s2 = load_text(l, &f, m.data, m.size);
-        if (s2 == VIGIL_E_SYNTAX)
-            bad = true;
-        else if (s2 != VIGIL_OK)
-            st = s2;
-    }
-    if (st == VIGIL_OK && ts == CV_BAD) {
-        diag(l, false, path, 0, "%s", err.msg);
-        st = VIGIL_E_SYNTAX;
-    }
-    cv_arena_free(&a);
     free(tar);
-    if (st == VIGIL_OK && bad)
+    if (st == VIGIL_OK && mc.bad)
         st = VIGIL_E_SYNTAX;
     return st;
 }

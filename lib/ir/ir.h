@@ -28,7 +28,10 @@
 #define IR_NONE UINT32_MAX
 
 /* ---- rules ---- */
-enum { IR_RULE_PRIVATE = 1u << 0, IR_RULE_GLOBAL = 1u << 1 };
+/* IR_RULE_EARLY: reported before ClamAV hash signatures (ClamAV body
+ * signatures: clamscan finds them while it reads the object, then checks
+ * the object's hashes, then its logical signatures). */
+enum { IR_RULE_PRIVATE = 1u << 0, IR_RULE_GLOBAL = 1u << 1, IR_RULE_EARLY = 1u << 2 };
 
 typedef struct ir_rule {
     uint32_t name;          /* str */

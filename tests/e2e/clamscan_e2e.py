@@ -142,6 +142,33 @@ def test_results(d):
     same("stdin: counted", out[1:], summary(4, 0, 1, 0))
 
 
+def test_order(d):
+    """clamscan's order of detections within one object, and its floor on
+    object size (both found with clamscan 1.4.6): body signatures first,
+    then whole-file hashes, then logical signatures; nothing in an object
+    of 5 bytes or less."""
+    six = b"abcdef"
+    os.makedirs(f"{d}/order", exist_ok=True)
+    write(f"{d}/order/six", six)
+    write(f"{d}/order/five", six[:5])
+    write(f"{d}/order/o.hdb", f"{hashlib.md5(six).hexdigest()}:6:Order.Hash\n"
+                              f"{hashlib.md5(six[:5]).hexdigest()}:5:Order.Small\n")
+    write(f"{d}/order/o.ndb", f"Order.Body:0:*:{hexs(six[:5])}\n")
+    write(f"{d}/order/o.ldb", f"Order.Logic;Target:0;0;{hexs(six)}\n")
+    # the .ldb is given first: load order does not change the report order
+    rc, out, _ = cs(d, "-d", "order/o.ldb", "-d", "order/o.hdb", "-d", "order/o.ndb", "-z",
+                    "--no-summary", "order/six", "order/five")
+    same("order: body, hash, logical; nothing in 5 bytes", out, [
+        "order/six: Order.Body.UNOFFICIAL FOUND",
+        "order/six: Order.Hash.UNOFFICIAL FOUND",
+        "order/six: Order.Logic.UNOFFICIAL FOUND",
+        "order/five: OK",
+    ])
+    rc, out, _ = cs(d, "-d", "order/o.ldb", "-d", "order/o.hdb", "--no-summary", "order/six")
+    same("order: without -z the hash comes before the logical", out,
+         ["order/six: Order.Hash.UNOFFICIAL FOUND"])
+
+
 def test_filters(d):
     rc, out, _ = cs(d, "-d", "db", "-r", "--no-summary", "--exclude=bad", "--exclude-dir=sub$",
                     "tree")
@@ -377,6 +404,7 @@ def main():
         make_db(d)
         make_tree(d)
         test_results(d)
+        test_order(d)
         test_filters(d)
         test_errors(d)
         test_limits(d)
