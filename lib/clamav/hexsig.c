@@ -595,6 +595,28 @@ static bool parse_gap(pctx *c, const char *s, size_t len, cv_hx_gap *g)
     return true;
 }
 
+bool cv_hex_prefilter_ok(uint32_t target, const cv_hexsig *h, cv_error *err)
+{
+    if (target != 0 && target != 1 && target != 4 && target != 7)
+        return true;
+    for (uint32_t p = 0; p < h->nparts; p++) {
+        const cv_hx_seq *s = &h->parts[p].seq;
+        uint32_t at = 0; /* elements before node k */
+        for (uint32_t k = 0; k < s->n && at <= 1; k++) {
+            const cv_hx_node *x = &s->v[k];
+            uint32_t width = x->kind == CV_HX_SKIP ? x->skip : 1;
+            bool special = x->kind == CV_HX_BOUNDARY ||
+                           (x->kind == CV_HX_ALT && x->alt_kind != CV_ALT_BYTE);
+            if (at == 1 && special)
+                return cv_fail(err, "part %u: its second element is a boundary or a multi-byte "
+                                    "alternative, which libclamav's prefilter refuses in "
+                                    "target %u", p + 1, target);
+            at += width;
+        }
+    }
+    return true;
+}
+
 bool cv_parse_hex(const char *s, size_t len, unsigned opts, bool bm_path, cv_arena *a,
                   cv_hexsig *out, cv_error *err)
 {

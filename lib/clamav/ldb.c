@@ -140,6 +140,9 @@ cv_status cv_parse_ldb(const char *line, size_t len, cv_arena *a, cv_ldb *out, c
         cv_error e2;
         st = cv_parse_subsig(f.f[3 + i].p, f.f[3 + i].len, out->tdb.target, i, a, &out->subs[i],
                              &e2);
+        if (st == CV_OK && out->subs[i].kind == CV_SUB_HEX &&
+            !cv_hex_prefilter_ok(out->tdb.target, &out->subs[i].hex, &e2))
+            st = CV_BAD;
         if (st != CV_OK) {
             snprintf(err->msg, sizeof(err->msg), "subsignature %u: %.170s", i, e2.msg);
             return st;

@@ -44,7 +44,8 @@ cv_status cv_parse_ndb(const char *line, size_t len, cv_arena *a, cv_ndb *out, c
                (out->target == 1 && !cv_eq(off, "*") && !memchr(off.p, ',', off.len))) &&
               out->offset.kind != CV_OFF_VI && out->offset.kind != CV_OFF_MACRO &&
               !memchr(off.p, '$', off.len);
-    if (!cv_parse_hex(hex.p, hex.len, 0, bm, a, &out->hex, err))
+    if (!cv_parse_hex(hex.p, hex.len, 0, bm, a, &out->hex, err) ||
+        !cv_hex_prefilter_ok(out->target, &out->hex, err))
         return CV_BAD;
     return CV_OK;
 }

@@ -165,6 +165,13 @@ enum { CV_OPT_NOCASE = 1, CV_OPT_WIDE = 2, CV_OPT_FULLWORD = 4, CV_OPT_ASCII = 8
 bool cv_parse_hex(const char *s, size_t len, unsigned opts, bool bm_path, cv_arena *a,
                   cv_hexsig *out, cv_error *err);
 
+/* Targets 0, 1, 4 and 7 go through libclamav's prefilter, which refuses a
+ * part whose second element is a special other than a single-byte
+ * alternative: a (B)(L)(W) boundary, a multi-byte or generic alternative
+ * (`41(B)4243`, `41(4a4a|4b4b)4243`; `41(4a|4b)4243` and `4142(B)4344` are
+ * fine). Checked with clamscan 1.4.6 for .ndb and .ldb. */
+bool cv_hex_prefilter_ok(uint32_t target, const cv_hexsig *h, cv_error *err);
+
 /* ---- .ndb / .ndu ---------------------------------------------------- */
 
 #define CV_MAX_TARGET 14 /* targets 0..14; larger ones are skipped by clamscan */
