@@ -12,9 +12,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "db/db_format.h"
+#include "util/crc32c.h"
 #include "vigil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,11 +27,9 @@ static void patch_crc(uint8_t *buf, size_t size)
         return;
     db_header h;
     memcpy(&h, buf, sizeof(h));
-    uLong crc = crc32(0L, Z_NULL, 0);
-    crc = crc32(crc, buf + sizeof(h), (uInt)(size - sizeof(h)));
+    uint32_t crc = util_crc32c(0, buf + sizeof(h), size - sizeof(h));
     h.crc32 = 0;
-    crc = crc32(crc, (const Bytef *)&h, sizeof(h));
-    h.crc32 = (uint32_t)crc;
+    h.crc32 = util_crc32c(crc, &h, sizeof(h));
     memcpy(buf, &h, sizeof(h));
 }
 

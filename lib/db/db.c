@@ -12,11 +12,11 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "../api/internal.h"
 #include "../ir/ir_usage.h"
 #include "../modules/registry.h"
+#include "../util/crc32c.h"
 #include "db_format.h"
 
 vigil_status db_init_handles(struct vigil_db *db)
@@ -247,32 +247,25 @@ vigil_status vigil_db_save(const vigil_db *db, const char *path)
     snprintf(h.vigil_version, sizeof(h.vigil_version), "%s", VIGIL_VERSION_STRING);
     h.max_loop_vars = p->max_loop_vars;
     uint64_t off = sizeof(h);
-    uLong crc = crc32(0L, Z_NULL, 0);
+    uint32_t crc = 0;
     static const uint8_t zeros[8];
     for (int i = 0; i < DB_SEC__COUNT; i++) {
         uint64_t pad = (8 - off % 8) % 8;
-        crc = crc32(crc, zeros, (uInt)pad);
+        crc = util_crc32c(crc, zeros, (size_t)pad);
         off += pad;
         h.sections[i].offset = off;
         h.sections[i].length = (uint64_t)secs[i].len * secs[i].elem;
         h.sections[i].elem_size = (uint32_t)secs[i].elem;
-        /* crc32 takes uInt lengths: feed large sections in pieces */
-        const uint8_t *b = secs[i].items;
-        for (uint64_t done = 0; done < h.sections[i].length;) {
-            uint64_t n = h.sections[i].length - done;
-            if (n > (1u << 30))
-                n = 1u << 30;
-            crc = crc32(crc, b + done, (uInt)n);
-            done += n;
-        }
+        if (h.sections[i].length)
+            crc = util_crc32c(crc, secs[i].items, (size_t)h.sections[i].length);
         off += h.sections[i].length;
     }
     h.file_size = off;
     /* The header is checked too (with its crc field zero), so that no byte
      * of the file can change unnoticed. */
     h.crc32 = 0;
-    crc = crc32(crc, (const Bytef *)&h, sizeof(h));
-    h.crc32 = (uint32_t)crc;
+    crc = util_crc32c(crc, &h, sizeof(h));
+    h.crc32 = crc;
 
     /* Write to a temporary name and rename, so readers never see half a file. */
     char tmp[4096];
@@ -385,7 +378,6 @@ vigil_status vigil_db_load(const char *path, vigil_db **out, char *err, size_t e
     struct vigil_db *db = NULL;
     void *map = MAP_FAILED;
     size_t map_len = 0;
-    uint8_t *chunk = NULL;
     *out = NULL;
 
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -423,30 +415,27 @@ vigil_status vigil_db_load(const char *path, vigil_db **out, char *err, size_t e
             s->offset > map_len || s->length > map_len - s->offset || s->length % s->elem_size)
             LOAD_FAIL(VIGIL_E_CORRUPT, "%s: database section table damaged", path);
     }
-    /* The checksum reads the file through a small buffer, not the mapping:
-     * reading the mapping would make every page of a large database (2
-     * million ClamAV hashes) resident in this process, where a scan touches
-     * only the few pages its lookups need. */
-    uLong crc = crc32(0L, Z_NULL, 0);
-    enum { CHUNK = 1 << 20 };
-    chunk = malloc(CHUNK);
-    if (!chunk)
-        LOAD_FAIL(VIGIL_E_NOMEM, "out of memory");
+    /* The checksum reads the mapping a window at a time and gives each
+     * window's pages back: left resident, every page of a large database (2
+     * million ClamAV hashes) would count in this process's memory, where a
+     * scan touches only the few pages its lookups need. The pages come back
+     * from the page cache if touched later (the mapping is never written). */
+    uint32_t crc = 0;
+    enum { WINDOW = 8 << 20 };
     for (size_t done = sizeof(db_header); done < map_len;) {
-        size_t want = map_len - done > CHUNK ? CHUNK : map_len - done;
-        ssize_t got = pread(fd, chunk, want, (off_t)done);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            LOAD_FAIL(VIGIL_E_IO, "%s: %s", path, got < 0 ? strerror(errno) : "file shrank");
-        crc = crc32(crc, chunk, (uInt)got);
-        done += (size_t)got;
+        size_t n = map_len - done > WINDOW ? WINDOW : map_len - done;
+        crc = util_crc32c(crc, base + done, n);
+        size_t page_lo = (done + 4095) & ~(size_t)4095, end = done + n;
+        size_t page_hi = end == map_len ? end : end & ~(size_t)4095;
+        if (page_hi > page_lo)
+            madvise((uint8_t *)map + page_lo, page_hi - page_lo, MADV_DONTNEED);
+        done = end;
     }
     db_header hz;
     memcpy(&hz, h, sizeof(hz));
     hz.crc32 = 0;
-    crc = crc32(crc, (const Bytef *)&hz, sizeof(hz));
-    if ((uint32_t)crc != h->crc32)
+    crc = util_crc32c(crc, &hz, sizeof(hz));
+    if (crc != h->crc32)
         LOAD_FAIL(VIGIL_E_CORRUPT, "%s: database checksum mismatch (corrupted file)", path);
 
     db = calloc(1, sizeof(*db));
@@ -502,7 +491,6 @@ vigil_status vigil_db_load(const char *path, vigil_db **out, char *err, size_t e
     *out = db;
     db = NULL;
 out:
-    free(chunk);
     if (map != MAP_FAILED)
         munmap(map, map_len);
     vigil_db_free(db);

@@ -66,8 +66,8 @@ typedef struct db_header {
     uint32_t bom;
     char vigil_version[16];
     uint64_t file_size;
-    uint32_t crc32;          /* zlib crc32 of bytes [sizeof(db_header), file_size),
-                                continued over this header with crc32 = 0 */
+    uint32_t crc32;          /* CRC-32C (lib/util/crc32c.h) of bytes [sizeof(db_header),
+                                file_size), continued over this header with crc32 = 0 */
     uint32_t max_loop_vars;
     db_section sections[DB_SEC__COUNT];
 } db_header;
