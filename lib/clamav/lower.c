@@ -14,8 +14,12 @@
  *     The group passes no subsignatures up for an outer ",Y" (libclamav
  *     does not merge them there either).
  * So `(0|1)=0` and `0<2` are true on a file where nothing matched, as in
- * clamscan. Counts are the subsignature's match count (#i), restricted to
- * the subsignature's offset range when it has one.
+ * clamscan, which also evaluates every logical signature on an empty set
+ * of matches: such an expression reports every object whatever matched. Counts are the subsignature's match count (#i), restricted to
+ * the subsignature's offset range when it has one; a PCRE or byte-compare
+ * subsignature's count is an IR_OP_CLAM_PCRE / IR_OP_CLAM_BYTECMP node
+ * (lib/eval/clamav_pcre.c, clamav_bytecmp.c), built in libclamav's order:
+ * byte compares first, then PCREs, whose triggers may read both.
  */
 #include "lower.h"
 
@@ -29,7 +33,9 @@ typedef struct lw {
     bool failed;
     uint32_t rule;
     uint32_t sub_string[CV_MAX_SUBSIGS]; /* subsignature -> string index, or IR_NONE */
+    uint32_t sub_node[CV_MAX_SUBSIGS];   /* PCRE / byte compare -> its count node, or IR_NONE */
     const cv_subsig *subs;
+    bool empty; /* lowering for clamscan's pass without pattern matches */
 } lw;
 
 static uint32_t node(lw *w, ir_op op, uint8_t type, uint32_t aux, uint32_t a, uint32_t b)
@@ -283,7 +289,9 @@ typedef struct lx_val {
 
 static uint32_t sub_count(lw *w, uint32_t i)
 {
-    if (i >= CV_MAX_SUBSIGS || w->sub_string[i] == IR_NONE)
+    if (i < CV_MAX_SUBSIGS && w->sub_node[i] != IR_NONE)
+        return w->sub_node[i];
+    if (i >= CV_MAX_SUBSIGS || w->sub_string[i] == IR_NONE || w->empty)
         return integer(w, 0);
     const cv_subsig *ss = &w->subs[i];
     static const cv_offset any = {.kind = CV_OFF_ANY};
@@ -292,7 +300,10 @@ static uint32_t sub_count(lw *w, uint32_t i)
 
 static uint32_t sub_present(lw *w, uint32_t i)
 {
-    if (i >= CV_MAX_SUBSIGS || w->sub_string[i] == IR_NONE)
+    /* a count node is true when nonzero */
+    if (i < CV_MAX_SUBSIGS && w->sub_node[i] != IR_NONE)
+        return w->sub_node[i];
+    if (i >= CV_MAX_SUBSIGS || w->sub_string[i] == IR_NONE || w->empty)
         return boolean(w, false);
     const cv_subsig *ss = &w->subs[i];
     static const cv_offset any = {.kind = CV_OFF_ANY};
@@ -392,6 +403,115 @@ static void lower_lexpr(lw *w, const cv_lexpr *e, lx_val *out, int depth)
     out->ids = 0;
 }
 
+/* ---- PCRE and byte-compare subsignatures ---------------------------- */
+
+/* A PCRE subsignature's count node (lib/eval/clamav_pcre.c has
+ * libclamav's rules). The trigger is an expression over the subsignatures
+ * before i, lowered like the signature's own. */
+static uint32_t lower_pcre(lw *w, const cv_subsig *ss)
+{
+    static const struct {
+        uint32_t cv, ir;
+    } flags[] = {
+        {CV_PCRE_GLOBAL, IR_CLPCRE_GLOBAL},       {CV_PCRE_ROLLING, IR_CLPCRE_ROLLING},
+        {CV_PCRE_ENCOMPASS, IR_CLPCRE_ENCOMPASS}, {CV_PCRE_CASELESS, IR_CLPCRE_CASELESS},
+        {CV_PCRE_DOTALL, IR_CLPCRE_DOTALL},       {CV_PCRE_MULTILINE, IR_CLPCRE_MULTILINE},
+        {CV_PCRE_EXTENDED, IR_CLPCRE_EXTENDED},   {CV_PCRE_ANCHORED, IR_CLPCRE_ANCHORED},
+        {CV_PCRE_DOLLAR_END, IR_CLPCRE_DOLLAR_ENDONLY}, {CV_PCRE_UNGREEDY, IR_CLPCRE_UNGREEDY},
+    };
+    const cv_pcre *re = &ss->pcre;
+    const cv_offset *o = &ss->offset;
+    uint32_t range = IR_NONE;
+    if (!ss->has_offset || o->kind == CV_OFF_ANY || o->kind == CV_OFF_VI) {
+        /* libclamav reads VI as "*" for PCREs (cli_pcre_recaloff) */
+    } else if (o->kind == CV_OFF_MACRO) {
+        /* libclamav's offset computation fails on a macro offset, and the
+         * scan with it: this build reads that as no match */
+        return integer(w, 0);
+    } else if (o->kind == CV_OFF_EOF_MINUS || o->kind == CV_OFF_EP_MINUS) {
+        /* the start may come out negative: libclamav computes it in 32
+         * bits, and -1 is its CLI_OFF_ANY ("*"), which clamav_pcre.c
+         * honours; so the addend is added as a plain integer */
+        uint32_t kind = o->kind == CV_OFF_EOF_MINUS ? IR_CLOFF_EOF : IR_CLOFF_EP;
+        uint32_t base = clam_offset(w, kind, 0, 0);
+        uint32_t lo = binary(w, IR_OP_ADD, base, integer(w, -(int64_t)o->value));
+        uint32_t hi = o->shift ? binary(w, IR_OP_ADD, lo, integer(w, o->shift)) : lo;
+        range = node(w, IR_OP_RANGE, IR_T_INT, 0, lo, hi);
+    } else {
+        bool never;
+        range = offset_range(w, o, &never);
+        if (never)
+            return integer(w, 0);
+    }
+    lx_val t;
+    lower_lexpr(w, re->trigger, &t, 0);
+    uint32_t aux = 0;
+    for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+        if (re->flags & flags[k].cv)
+            aux |= flags[k].ir;
+    uint32_t pat = w->failed ? IR_NONE : ir_pool_add(w->p, re->pattern.p, re->pattern.len);
+    if (pat == IR_NONE) {
+        w->failed = true;
+        return IR_NONE;
+    }
+    uint32_t n = node(w, IR_OP_CLAM_PCRE, IR_T_INT, aux, t.truth, range);
+    if (n != IR_NONE) {
+        w->p->nodes.items[n].v.s.off = pat;
+        w->p->nodes.items[n].v.s.len = (uint32_t)re->pattern.len;
+    }
+    return n;
+}
+
+/* Subsignature i, a byte compare: its count node (0 or 1;
+ * lib/eval/clamav_bytecmp.c). libclamav runs byte compares after the hex
+ * matcher and before any PCRE, in subsignature order: the reference is a
+ * hex subsignature (its matches, in its offset range), an earlier byte
+ * compare, or something that has no count yet (a PCRE, a later or the same
+ * subsignature, a macro): then the comparison never runs. */
+static uint32_t lower_bytecmp(lw *w, uint32_t i)
+{
+    const cv_bytecmp *c = &w->subs[i].bcmp;
+    uint32_t ref = c->ref, a;
+    if (ref < CV_MAX_SUBSIGS && w->sub_string[ref] != IR_NONE) {
+        static const cv_offset any = {.kind = CV_OFF_ANY};
+        const cv_subsig *rs = &w->subs[ref];
+        a = count(w, w->sub_string[ref], rs->has_offset ? &rs->offset : &any);
+    } else if (ref < i && w->subs[ref].kind == CV_SUB_BYTECMP && w->sub_node[ref] != IR_NONE) {
+        a = w->sub_node[ref];
+    } else {
+        return integer(w, 0);
+    }
+    uint32_t aux = c->base == 'd' ? IR_CLBC_DEC : c->base == 'a' ? IR_CLBC_AUTO
+                   : c->base == 'i' ? IR_CLBC_BIN : IR_CLBC_HEX;
+    if (c->little_endian)
+        aux |= IR_CLBC_LE;
+    if (c->big_endian || c->base == 'd')
+        aux |= IR_CLBC_BE;
+    if (c->exact)
+        aux |= IR_CLBC_EXACT;
+    aux |= (c->ncmp ? c->ncmp : 1) << IR_CLBC_NCMP_SHIFT;
+    for (uint32_t k = 0; k < c->ncmp && k < 2; k++) {
+        uint32_t op = c->cmp[k] == '<' ? IR_CLBC_LT : c->cmp[k] == '>' ? IR_CLBC_GT : IR_CLBC_EQ;
+        aux |= op << (k ? IR_CLBC_CMP1_SHIFT : IR_CLBC_CMP0_SHIFT);
+    }
+    ir_clam_bcmp b = {.offset = c->offset, .nbytes = c->nbytes};
+    b.value[0] = c->value[0];
+    b.value[1] = c->value[1];
+    uint8_t packed[IR_CLAM_BCMP_SIZE];
+    ir_clam_bcmp_pack(&b, packed);
+    uint32_t off = w->failed ? IR_NONE : ir_pool_add(w->p, packed, sizeof(packed));
+    if (off == IR_NONE) {
+        w->failed = true;
+        return IR_NONE;
+    }
+    uint32_t n = node(w, IR_OP_CLAM_BYTECMP, IR_T_INT, aux, a, IR_NONE);
+    if (n != IR_NONE) {
+        w->p->nodes.items[n].v.s.off = off;
+        w->p->nodes.items[n].v.s.len = IR_CLAM_BCMP_SIZE;
+    }
+    return n;
+}
+
 static uint32_t in_range(lw *w, uint32_t value, const cv_range *r)
 {
     if (!r->present)
@@ -421,6 +541,42 @@ static uint32_t tdb_gates(lw *w, const cv_tdb *t)
     return g;
 }
 
+/* a || b where b may be absent (IR_NONE: false). */
+static uint32_t either(lw *w, uint32_t a, uint32_t b)
+{
+    return b == IR_NONE ? a : binary(w, IR_OP_OR, a, b);
+}
+
+/* clamscan also evaluates logical signatures in a pass where the pattern
+ * matcher found nothing: hex subsignatures and byte compares count 0 there,
+ * PCREs keep the counts of the object's real pass. An expression true in
+ * that pass reports every object the target block admits (checked with
+ * clamscan 1.4.6: `0=0&1<9` fires on a file where subsignature 0 matched
+ * twice; `1<2` on a PCRE 1 fires nowhere the PCRE matched twice, whether
+ * its trigger reads hex counts or not). The condition of that pass, or
+ * IR_NONE when it is always false. */
+static uint32_t empty_pass(lw *w, const cv_ldb *sig)
+{
+    bool pcre = false;
+    for (uint32_t i = 0; i < sig->nsubs && i < CV_MAX_SUBSIGS; i++)
+        pcre |= sig->subs[i].kind == CV_SUB_PCRE;
+    if (!pcre) {
+        static const uint32_t zeros[CV_MAX_SUBSIGS];
+        return cv_lexpr_eval(sig->expr, zeros, CV_MAX_SUBSIGS) ? boolean(w, true) : IR_NONE;
+    }
+    uint32_t saved[CV_MAX_SUBSIGS];
+    memcpy(saved, w->sub_node, sizeof(saved));
+    w->empty = true;
+    for (uint32_t i = 0; i < sig->nsubs && i < CV_MAX_SUBSIGS; i++)
+        if (sig->subs[i].kind == CV_SUB_BYTECMP)
+            w->sub_node[i] = integer(w, 0);
+    lx_val v;
+    lower_lexpr(w, sig->expr, &v, 0);
+    w->empty = false;
+    memcpy(w->sub_node, saved, sizeof(saved));
+    return v.truth;
+}
+
 vigil_status cv_lower_ldb(ir_program *p, const cv_ldb *sig, const char *name, const cv_origin *o)
 {
     size_t r0 = p->rules.len, s0 = p->strings.len, m0 = p->metas.len, n0 = p->nodes.len;
@@ -428,19 +584,27 @@ vigil_status cv_lower_ldb(ir_program *p, const cv_ldb *sig, const char *name, co
     vigil_status st = begin_rule(&w, name, o);
     if (st == VIGIL_OK) {
         for (uint32_t i = 0; i < CV_MAX_SUBSIGS; i++)
-            w.sub_string[i] = IR_NONE;
+            w.sub_string[i] = w.sub_node[i] = IR_NONE;
         for (uint32_t i = 0; i < sig->nsubs && i < CV_MAX_SUBSIGS; i++) {
-            /* macro, byte-compare and PCRE subsignatures are not matched
-             * yet: they count as never matching */
             if (sig->subs[i].kind != CV_SUB_HEX)
                 continue;
             char id[16];
             snprintf(id, sizeof(id), "$%u", i);
             w.sub_string[i] = add_string(&w, id, &sig->subs[i].hex, sig->subs[i].opts);
         }
+        /* libclamav's order: byte compares after the hex matcher, then
+         * PCREs, each kind in subsignature order. Macro subsignatures are
+         * not matched: they count as never matching. */
+        for (uint32_t i = 0; i < sig->nsubs && i < CV_MAX_SUBSIGS; i++)
+            if (sig->subs[i].kind == CV_SUB_BYTECMP)
+                w.sub_node[i] = lower_bytecmp(&w, i);
+        for (uint32_t i = 0; i < sig->nsubs && i < CV_MAX_SUBSIGS; i++)
+            if (sig->subs[i].kind == CV_SUB_PCRE)
+                w.sub_node[i] = lower_pcre(&w, &sig->subs[i]);
         lx_val v;
         lower_lexpr(&w, sig->expr, &v, 0);
-        st = end_rule(&w, both(&w, tdb_gates(&w, &sig->tdb), v.truth));
+        uint32_t truth = either(&w, v.truth, empty_pass(&w, sig));
+        st = end_rule(&w, both(&w, tdb_gates(&w, &sig->tdb), truth));
     }
     if (st != VIGIL_OK)
         rollback(p, r0, s0, m0, n0);

@@ -217,6 +217,10 @@ typedef struct cv_lexpr {
     struct cv_lexpr **kids;
 } cv_lexpr;
 
+/* The expression's truth for the given subsignature counts (counts[i] for
+ * subsignature i < ncounts, 0 beyond), with libclamav's rules. */
+bool cv_lexpr_eval(const cv_lexpr *e, const uint32_t *counts, uint32_t ncounts);
+
 /* Logical expression; *max_index is the highest subsignature index used. */
 bool cv_parse_lexpr(const char *s, size_t len, cv_arena *a, cv_lexpr **out, uint32_t *max_index,
                     cv_error *err);
@@ -228,6 +232,7 @@ typedef struct cv_bytecmp {
     int64_t offset; /* >>n positive, <<n negative */
     char base;      /* 'h' hex text, 'd' decimal text, 'a' auto, 'i' raw binary */
     bool little_endian, exact;
+    bool big_endian; /* 'b' written, or implied by 'd'; neither: h/a/i never match */
     uint32_t nbytes;
     uint32_t ncmp;
     char cmp[2]; /* '<' '>' '=' */
@@ -250,7 +255,7 @@ enum {
 typedef struct cv_pcre {
     cv_lexpr *trigger;
     uint32_t trigger_max;
-    cv_str pattern; /* between the first and last '/'; compiled by the lead with PCRE2 */
+    cv_str pattern; /* between the first and last '/'; must compile with PCRE2 (checked here) */
     uint32_t flags;
 } cv_pcre;
 

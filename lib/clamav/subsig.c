@@ -5,6 +5,8 @@
  * kind is recognised in libclamav's order (cli_sigopts_handler, then
  * cli_parse_add); a '/' inside a PCRE does not split fields.
  */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,6 +156,7 @@ static cv_status bytecmp(cv_str b, cv_subsig *o, cv_error *err)
         return cv_bad(err, "byte compare: hex length above 18");
     c->base = base ? base : 0;
     c->little_endian = endian == 'l';
+    c->big_endian = endian == 'b';
     c->nbytes = (uint32_t)bl;
     cv_fields cf;
     cv_split(cmp.p, cmp.len, ',', &cf);
@@ -185,6 +188,39 @@ static bool refers_to(const cv_lexpr *e, uint32_t idx, int depth)
     return false;
 }
 
+/* clamscan refuses the whole database when a pattern does not compile
+ * (cli_pcre_build), with the options its flags give (cli_pcre_addoptions). */
+static bool compiles(const cv_pcre *r, cv_error *err)
+{
+    static const struct {
+        uint32_t flag, opt;
+    } map[] = {
+        {CV_PCRE_CASELESS, PCRE2_CASELESS},   {CV_PCRE_DOTALL, PCRE2_DOTALL},
+        {CV_PCRE_MULTILINE, PCRE2_MULTILINE}, {CV_PCRE_EXTENDED, PCRE2_EXTENDED},
+        {CV_PCRE_ANCHORED, PCRE2_ANCHORED},   {CV_PCRE_DOLLAR_END, PCRE2_DOLLAR_ENDONLY},
+        {CV_PCRE_UNGREEDY, PCRE2_UNGREEDY},
+    };
+    uint32_t opts = 0;
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (r->flags & map[i].flag)
+            opts |= map[i].opt;
+    int code;
+    PCRE2_SIZE at;
+    /* as a C string, as libclamav passes it */
+    pcre2_code *re =
+        pcre2_compile((PCRE2_SPTR)r->pattern.p, PCRE2_ZERO_TERMINATED, opts, &code, &at, NULL);
+    if (re) {
+        pcre2_code_free(re);
+        return true;
+    }
+    PCRE2_UCHAR msg[160];
+    if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
+        strcpy((char *)msg, "unknown error");
+    cv_bad(err, "PCRE2 compilation failed at offset %llu: %s", (unsigned long long)at,
+           (const char *)msg);
+    return false;
+}
+
 static cv_status pcre(cv_str b, uint32_t self, cv_arena *a, cv_subsig *o, cv_error *err)
 {
     const char *first = memchr(b.p, '/', b.len);
@@ -198,8 +234,13 @@ static cv_status pcre(cv_str b, uint32_t self, cv_arena *a, cv_subsig *o, cv_err
     cv_pcre *r = &o->pcre;
     if (!cv_parse_lexpr(b.p, (size_t)(first - b.p), a, &r->trigger, &r->trigger_max, err))
         return cv_bad(err, "PCRE subsignature: invalid trigger '%.*s'", (int)(first - b.p), b.p);
+    /* libclamav runs PCREs in subsignature order: a trigger sees only the
+     * subsignatures before it */
+    if (r->trigger_max > self)
+        return cv_bad(err, "regex subsig %u logical trigger refers to subsequent subsig %u", self,
+                      r->trigger_max);
     if (refers_to(r->trigger, self, 0))
-        return cv_bad(err, "PCRE subsignature %u: its trigger refers to itself", self);
+        return cv_bad(err, "regex subsig %u logical trigger is self-referential", self);
     r->pattern.len = (size_t)(last - first - 1);
     if (r->pattern.len == 0)
         return cv_bad(err, "PCRE subsignature: empty pattern");
@@ -213,6 +254,8 @@ static cv_status pcre(cv_str b, uint32_t self, cv_arena *a, cv_subsig *o, cv_err
             return cv_bad(err, "PCRE subsignature: unknown flag '%c'", *p);
         r->flags |= 1u << (k - flags);
     }
+    if (!compiles(r, err))
+        return CV_BAD;
     o->kind = CV_SUB_PCRE;
     return CV_OK;
 }

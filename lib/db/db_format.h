@@ -13,8 +13,10 @@
 #define DB_MAGIC "VIGILDB\x1a"
 /* 2: adds DB_SEC_SOURCES. 3: adds DB_SEC_MODULES and module condition
  * nodes; presence-only matching; FOR_IN variable counts. 4: ClamAV
- * signatures (DB_SEC_CLAMAV, IR_PAT_CLAMAV strings, IR_OP_CLAM_* nodes). */
-#define DB_FORMAT_VERSION 4u
+ * signatures (DB_SEC_CLAMAV, IR_PAT_CLAMAV strings, IR_OP_CLAM_* nodes).
+ * 5: ClamAV PCRE and byte-compare subsignatures (IR_OP_CLAM_PCRE,
+ * IR_OP_CLAM_BYTECMP). */
+#define DB_FORMAT_VERSION 5u
 #define DB_BOM 0x01020304u
 
 enum db_section_id {

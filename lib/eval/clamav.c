@@ -1,10 +1,12 @@
 /*
  * clamav.c - the condition nodes ClamAV signatures lower to (lib/clamav):
  * positions by ClamAV's offset rules (EP+n, Sx+n, SEx, SL+n, EOF-n), the
- * target type gate and the section count. Everything about the object's
- * format comes from lib/clamav/objinfo, which follows libclamav; a position
- * the object does not have (no entry point, no section x, an addend that
- * leaves the file's range below 0) is undefined, so the signature is false.
+ * target type gate and the section count (PCRE and byte-compare
+ * subsignatures have files of their own: clamav_pcre.c, clamav_bytecmp.c).
+ * Everything about the object's format comes from lib/clamav/objinfo, which
+ * follows libclamav; a position the object does not have (no entry point,
+ * no section x, an addend that leaves the file's range below 0) is
+ * undefined, so the signature is false.
  */
 #include "../clamav/objinfo.h"
 #include "internal.h"
@@ -72,6 +74,10 @@ ev_value ev_clamav(ev_state *st, const ir_node *n)
         return integer(cv_objinfo_section_count(oi));
     case IR_OP_CLAM_OFFSET:
         return offset(oi, st->in->len, n);
+    case IR_OP_CLAM_PCRE:
+        return ev_clam_pcre(st, (uint32_t)(n - st->prog->nodes.items));
+    case IR_OP_CLAM_BYTECMP:
+        return ev_clam_bytecmp(st, n);
     default:
         return undef();
     }

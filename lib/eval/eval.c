@@ -684,6 +684,8 @@ static ev_value eval(ev_state *st, uint32_t idx)
     case IR_OP_CLAM_OFFSET:
     case IR_OP_CLAM_TARGET:
     case IR_OP_CLAM_NSECTIONS:
+    case IR_OP_CLAM_PCRE:
+    case IR_OP_CLAM_BYTECMP:
         return ev_clamav(st, n);
     case IR_OP_VAR:
         return st->vars[n->a];
@@ -802,6 +804,7 @@ void ev_state_free(ev_state *st)
 {
     if (!st)
         return;
+    ev_clam_pcre_free(st);
     if (st->regex) {
         for (size_t i = 0; i < st->prog->nodes.len; i++)
             re_free(st->regex[i]);
@@ -894,6 +897,7 @@ vigil_status ev_run(ev_state *st, const ev_input *in, uint8_t *results)
     st->spine_top = 0;
     st->ticks = 0;
     st->timed_out = false;
+    ev_clam_pcre_run_begin(st); /* PCRE counts are per object */
     memset(results, 0, p->rules.len);
     memset(st->ns_failed, 0, p->namespaces.len);
     for (size_t r = 0; r < p->rules.len; r++) {

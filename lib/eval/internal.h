@@ -66,6 +66,9 @@ struct ev_state {
     uint32_t *req_first;  /* per rule + 1: its required strings, reqs[req_first[r]..) */
     uint32_t *reqs;       /* strings a rule's top-level `and` tests with a bare $a */
     uint8_t *needs_hit;   /* per rule: false unless one of its strings matched */
+    struct ev_clam_pcre *clam_pcre; /* PCRE subsignatures: compiled patterns and
+                                     * this run's counts (clamav_pcre.c), made
+                                     * on first use */
     uint32_t ticks;      /* loop iterations since the last clock reading */
     bool timed_out;      /* the deadline passed: every loop stops */
 };
@@ -77,6 +80,20 @@ bool ev_node_truthy(ev_state *st, uint32_t idx);
 
 /* IR_OP_CLAM_* nodes (clamav.c). */
 ev_value ev_clamav(ev_state *st, const ir_node *n);
+
+/* IR_OP_CLAM_PCRE (clamav_pcre.c): node idx's count of matches as libclamav
+ * counts them, computed once per run. ev_clam_pcre_run_begin starts a run
+ * (ev_run calls it), ev_clam_pcre_free releases the patterns (ev_state_free). */
+ev_value ev_clam_pcre(ev_state *st, uint32_t idx);
+void ev_clam_pcre_run_begin(ev_state *st);
+void ev_clam_pcre_free(ev_state *st);
+
+/* IR_OP_CLAM_BYTECMP (clamav_bytecmp.c): 1 when the comparison holds. */
+ev_value ev_clam_bytecmp(ev_state *st, const ir_node *n);
+/* libclamav's cli_bcomp_compare_check on data[0..len) from reference
+ * offset base (exposed for the unit tests). */
+bool ev_clam_bytecmp_check(const uint8_t *data, size_t len, int64_t base, uint32_t aux,
+                           const ir_clam_bcmp *b);
 
 /* Evaluates node idx (eval.c's evaluator, for the files split from it). */
 ev_value ev_eval(ev_state *st, uint32_t idx);

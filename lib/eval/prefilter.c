@@ -36,6 +36,10 @@ static bool string_free(const ir_program *p, uint32_t idx, int depth)
     case IR_OP_RULE:
     case IR_OP_VAR:
     case IR_OP__COUNT:
+    /* a PCRE subsignature runs only when its trigger (string counts) holds;
+     * a byte compare reads from a string's last match */
+    case IR_OP_CLAM_PCRE:
+    case IR_OP_CLAM_BYTECMP:
         return false;
     case IR_OP_TRUE:
     case IR_OP_FALSE:
@@ -235,10 +239,25 @@ static bool needs_hit(const ir_program *p, uint32_t idx, uint32_t rule, int dept
     case IR_OP_GT:
     case IR_OP_GE:
     case IR_OP_EQ: {
-        /* #a > k (k >= 0), #a >= k and #a == k (k >= 1) */
+        /* #a > k (k >= 0), #a >= k and #a == k (k >= 1); the same of a
+         * ClamAV PCRE or byte-compare count */
         const ir_node *l = n->a < p->nodes.len ? &p->nodes.items[n->a] : NULL;
-        return l && l->op == IR_OP_STR_COUNT && l->b == IR_NONE && own_string(p, l->a, rule) &&
-               int_at_least(p, n->b, n->op == IR_OP_GT ? 0 : 1);
+        if (!l || !int_at_least(p, n->b, n->op == IR_OP_GT ? 0 : 1))
+            return false;
+        if (l->op == IR_OP_CLAM_PCRE || l->op == IR_OP_CLAM_BYTECMP)
+            return needs_hit(p, n->a, rule, depth + 1);
+        return l->op == IR_OP_STR_COUNT && l->b == IR_NONE && own_string(p, l->a, rule);
+    }
+    case IR_OP_CLAM_PCRE:
+        /* its count stays 0 unless its trigger holds */
+        return needs_hit(p, n->a, rule, depth + 1);
+    case IR_OP_CLAM_BYTECMP: {
+        /* it reads from its reference's last match, or needs an earlier
+         * byte compare to hold */
+        const ir_node *ref = n->a < p->nodes.len ? &p->nodes.items[n->a] : NULL;
+        if (ref && ref->op == IR_OP_STR_COUNT)
+            return own_string(p, ref->a, rule);
+        return needs_hit(p, n->a, rule, depth + 1);
     }
     case IR_OP_OF_STRINGS: {
         /* each `of` form below needs at least one item found (of_expr) */

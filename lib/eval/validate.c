@@ -63,6 +63,21 @@ static bool node_ok(const ir_program *p, const ir_node *n)
         return n->aux <= IR_CLOFF_EOF;
     case IR_OP_CLAM_TARGET:
         return n->aux <= 14;
+    case IR_OP_CLAM_PCRE:
+        /* the pattern is compiled lazily (clamav_pcre.c), which reads it
+         * as a NUL-terminated pool string: the pool must hold that NUL */
+        return (n->aux & ~(uint32_t)IR_CLPCRE_ALL) == 0 && node_idx(p, n->a) &&
+               (n->b == IR_NONE || range_node(p, n->b)) && n->v.s.len > 0 &&
+               n->v.s.off <= p->pool.len && n->v.s.len < p->pool.len - n->v.s.off &&
+               p->pool.items[(size_t)n->v.s.off + n->v.s.len] == '\0';
+    case IR_OP_CLAM_BYTECMP: {
+        unsigned ncmp = (n->aux >> IR_CLBC_NCMP_SHIFT) & 3;
+        return (n->aux & ~(uint32_t)IR_CLBC_ALL) == 0 && ncmp >= 1 && ncmp <= 2 &&
+               ((n->aux >> IR_CLBC_CMP0_SHIFT) & 3) <= IR_CLBC_EQ &&
+               ((n->aux >> IR_CLBC_CMP1_SHIFT) & 3) <= IR_CLBC_EQ &&
+               !((n->aux & IR_CLBC_LE) && (n->aux & IR_CLBC_BE)) && node_idx(p, n->a) &&
+               n->v.s.len == IR_CLAM_BCMP_SIZE && pool_ok(p, n->v.s.off, n->v.s.len);
+    }
     case IR_OP_STRING:
     case IR_OP_REGEX:
         return pool_ok(p, n->v.s.off, n->v.s.len);

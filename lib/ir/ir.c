@@ -151,7 +151,12 @@ bool ir_child_at(const ir_program *p, const ir_node *n, uint32_t k, uint32_t *ou
         list = &n->v.list;
         break;
     case IR_OP_MOD_MEMBER:
+    case IR_OP_CLAM_BYTECMP:
         fixed[nfixed++] = n->a;
+        break;
+    case IR_OP_CLAM_PCRE:
+        fixed[nfixed++] = n->a;
+        fixed[nfixed++] = n->b;
         break;
     case IR_OP_MOD_INDEX:
     case IR_OP_MOD_KEY:
@@ -201,7 +206,8 @@ const char *ir_op_name(ir_op op)
         [IR_OP_MOD_ROOT] = "module", [IR_OP_MOD_MEMBER] = "member", [IR_OP_MOD_INDEX] = "index",
         [IR_OP_MOD_KEY] = "key", [IR_OP_MOD_CALL] = "call",
         [IR_OP_CLAM_OFFSET] = "clamav-offset", [IR_OP_CLAM_TARGET] = "clamav-target",
-        [IR_OP_CLAM_NSECTIONS] = "clamav-sections",
+        [IR_OP_CLAM_NSECTIONS] = "clamav-sections", [IR_OP_CLAM_PCRE] = "clamav-pcre",
+        [IR_OP_CLAM_BYTECMP] = "clamav-bytecmp",
     };
     if ((unsigned)op >= IR_OP__COUNT || !names[op])
         return "?";

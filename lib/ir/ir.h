@@ -183,6 +183,18 @@ typedef enum ir_op {
                         * 1 PE, 6 ELF, 9 Mach-O; others are false until the
                         * containers issue) */
     IR_OP_CLAM_NSECTIONS, /* int: PE/ELF/Mach-O section count, else undefined */
+    IR_OP_CLAM_PCRE,   /* int: how many matches libclamav counts for a PCRE
+                        * subsignature (lib/eval/clamav_pcre.c): a = its
+                        * trigger (truth node), b = IR_OP_RANGE of the start
+                        * offsets its Offset: prefix allows, or IR_NONE for
+                        * "*"; v.s = the pattern (pool bytes); aux = IR_CLPCRE_* */
+    IR_OP_CLAM_BYTECMP, /* int 0/1: a byte-compare subsignature
+                        * (lib/eval/clamav_bytecmp.c). a = the referenced
+                        * subsignature: an IR_OP_STR_COUNT node (its string and
+                        * offset range: the comparison starts from its last
+                        * match) or any node (an earlier byte compare: from
+                        * offset 0 when true); v.s = ir_clam_bcmp (pool bytes,
+                        * IR_CLAM_BCMP_SIZE); aux = IR_CLBC_* */
 
     IR_OP__COUNT
 } ir_op;
@@ -195,6 +207,71 @@ enum {
     IR_CLOFF_LAST_SECTION,  /* start of the last section + v.i */
     IR_CLOFF_EOF,           /* filesize + v.i */
 };
+
+/* IR_OP_CLAM_PCRE aux: libclamav's flags g r e (matcher) and i s m x A E U
+ * (PCRE2 compile options). */
+enum {
+    IR_CLPCRE_GLOBAL = 1u << 0,
+    IR_CLPCRE_ROLLING = 1u << 1,
+    IR_CLPCRE_ENCOMPASS = 1u << 2,
+    IR_CLPCRE_CASELESS = 1u << 3,
+    IR_CLPCRE_DOTALL = 1u << 4,
+    IR_CLPCRE_MULTILINE = 1u << 5,
+    IR_CLPCRE_EXTENDED = 1u << 6,
+    IR_CLPCRE_ANCHORED = 1u << 7,
+    IR_CLPCRE_DOLLAR_ENDONLY = 1u << 8,
+    IR_CLPCRE_UNGREEDY = 1u << 9,
+    IR_CLPCRE_ALL = (1u << 10) - 1,
+};
+
+/* IR_OP_CLAM_BYTECMP aux: bits 0-1 the number format (IR_CLBC_HEX...),
+ * then endianness as written (neither, one, never both), exactness, the
+ * comparison count (1 or 2) and each comparison (IR_CLBC_LT...). */
+enum {
+    IR_CLBC_HEX = 0, IR_CLBC_DEC = 1, IR_CLBC_AUTO = 2, IR_CLBC_BIN = 3, /* bits 0-1 */
+    IR_CLBC_LE = 1u << 2,
+    IR_CLBC_BE = 1u << 3,
+    IR_CLBC_EXACT = 1u << 4,
+    IR_CLBC_NCMP_SHIFT = 5,  /* bits 5-6: 1 or 2 */
+    IR_CLBC_CMP0_SHIFT = 8,  /* bits 8-9: IR_CLBC_LT / GT / EQ */
+    IR_CLBC_CMP1_SHIFT = 10, /* bits 10-11 */
+    IR_CLBC_LT = 0, IR_CLBC_GT = 1, IR_CLBC_EQ = 2,
+    IR_CLBC_ALL = (1u << 12) - 1,
+};
+
+/* The numbers of a byte compare, stored little-endian in the pool (so a
+ * database carries no struct padding): offset from the reference match,
+ * the two comparison values, the byte length. */
+#define IR_CLAM_BCMP_SIZE 28u
+typedef struct ir_clam_bcmp {
+    int64_t offset;
+    int64_t value[2];
+    uint32_t nbytes;
+} ir_clam_bcmp;
+
+static inline void ir_clam_bcmp_pack(const ir_clam_bcmp *b, uint8_t out[IR_CLAM_BCMP_SIZE])
+{
+    uint64_t v[3] = {(uint64_t)b->offset, (uint64_t)b->value[0], (uint64_t)b->value[1]};
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < 8; i++)
+            out[8 * k + i] = (uint8_t)(v[k] >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        out[24 + i] = (uint8_t)(b->nbytes >> (8 * i));
+}
+
+static inline void ir_clam_bcmp_unpack(const uint8_t in[IR_CLAM_BCMP_SIZE], ir_clam_bcmp *b)
+{
+    uint64_t v[3] = {0, 0, 0};
+    for (int k = 0; k < 3; k++)
+        for (int i = 7; i >= 0; i--)
+            v[k] = v[k] << 8 | in[8 * k + i];
+    b->offset = (int64_t)v[0];
+    b->value[0] = (int64_t)v[1];
+    b->value[1] = (int64_t)v[2];
+    b->nbytes = 0;
+    for (int i = 3; i >= 0; i--)
+        b->nbytes = b->nbytes << 8 | in[24 + i];
+}
 
 /* The operators that read the current rule's string matches: $a #a @a !a,
  * `at` and `in` (contiguous in ir_op). */

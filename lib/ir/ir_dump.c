@@ -105,6 +105,49 @@ static void dump(const ir_program *p, uint32_t n, FILE *out, int depth)
     case IR_OP_CLAM_OFFSET:
         fprintf(out, "clamav-offset(%u, %u, %" PRId64 ")", nd->aux, nd->a, nd->v.i);
         return;
+    case IR_OP_CLAM_PCRE:
+        /* (clamav-pcre /pattern/flags trigger range) */
+        fputs("(clamav-pcre /", out);
+        if (nd->v.s.off < p->pool.len && nd->v.s.len <= p->pool.len - nd->v.s.off) {
+            /* as written in the signature; only unprintable bytes escaped */
+            for (uint32_t i = 0; i < nd->v.s.len; i++) {
+                unsigned char c = (unsigned char)p->pool.items[nd->v.s.off + i];
+                if (c >= 0x20 && c < 0x7f)
+                    fputc(c, out);
+                else
+                    fprintf(out, "\\x%02x", c);
+            }
+        }
+        fputc('/', out);
+        for (unsigned i = 0; i < 10; i++)
+            if (nd->aux & (1u << i))
+                fputc("greismxAEU"[i], out);
+        fputc(' ', out);
+        dump(p, nd->a, out, depth + 1);
+        fputc(' ', out);
+        dump(p, nd->b, out, depth + 1);
+        fputc(')', out);
+        return;
+    case IR_OP_CLAM_BYTECMP: {
+        /* (clamav-bytecmp ref (>>off#opts#cmps)) in ClamAV's notation */
+        ir_clam_bcmp b = {0};
+        if (nd->v.s.off < p->pool.len && nd->v.s.len == IR_CLAM_BCMP_SIZE &&
+            nd->v.s.len <= p->pool.len - nd->v.s.off)
+            ir_clam_bcmp_unpack((const uint8_t *)p->pool.items + nd->v.s.off, &b);
+        fputs("(clamav-bytecmp ", out);
+        dump(p, nd->a, out, depth + 1);
+        fprintf(out, " (%s%" PRIu64 "#%c%s%s%s%" PRIu32 "#", b.offset < 0 ? "<<" : ">>",
+                b.offset < 0 ? 0 - (uint64_t)b.offset : (uint64_t)b.offset,
+                "hdai"[nd->aux & 3], (nd->aux & IR_CLBC_LE) ? "l" : "",
+                (nd->aux & IR_CLBC_BE) ? "b" : "", (nd->aux & IR_CLBC_EXACT) ? "e" : "", b.nbytes);
+        unsigned ncmp = (nd->aux >> IR_CLBC_NCMP_SHIFT) & 3;
+        for (unsigned i = 0; i < ncmp && i < 2; i++) {
+            unsigned c = (nd->aux >> (i ? IR_CLBC_CMP1_SHIFT : IR_CLBC_CMP0_SHIFT)) & 3;
+            fprintf(out, "%s%c%" PRId64, i ? "," : "", "<>=?"[c], b.value[i]);
+        }
+        fputs("))", out);
+        return;
+    }
     case IR_OP_INT:
         fprintf(out, "%" PRId64, nd->v.i);
         return;
@@ -293,8 +336,8 @@ void ir_dump_rule(const ir_program *p, uint32_t rule, FILE *out)
     }
     for (uint32_t i = 0; i < r->strings_count && r->strings_first + i < p->strings.len; i++) {
         const ir_string *s = &p->strings.items[r->strings_first + i];
-        static const char *const kinds[] = {"text", "hex", "regex"};
-        fprintf(out, "  string %s %s ", pool(p, s->id), s->kind < 3 ? kinds[s->kind] : "?");
+        static const char *const kinds[] = {"text", "hex", "regex", "clamav"};
+        fprintf(out, "  string %s %s ", pool(p, s->id), s->kind < 4 ? kinds[s->kind] : "?");
         if (s->src < p->pool.len && s->src_len <= p->pool.len - s->src)
             dump_bytes(out, p->pool.items + s->src, s->src_len);
         dump_flags(s->flags, out);

@@ -559,16 +559,42 @@ def parse_tdb(tdb):
     return out
 
 
-BYTECMP_RE = re.compile(r"^\d+\(.*#.*#.*\)$")
+BYTECMP_RE = re.compile(r"^(\d+)\(([^#]*)#([a-z]*)(\d+)#([^)]*)\)$")
 MACRO_RE = re.compile(r"^\$\{\d+-\d+\}\d+\$$")
+PCRE_RE = re.compile(r"^(?:([^:/]+):)?([^/]+)/(.*)/([a-zA-Z]*)$")
+
+
+class Pcre:
+    """A PCRE subsignature [Offset:]Trigger/Pattern/Flags."""
+
+    def __init__(self, off, trigger, pattern, flags):
+        self.off, self.trigger, self.pattern, self.flags = off, trigger, pattern, flags
+
+
+class ByteCmp:
+    """A byte compare Ref(>>n#options#comparisons)."""
+
+    def __init__(self, ref, shift, opts, nbytes, comps):
+        self.ref, self.shift, self.opts, self.nbytes, self.comps = ref, shift, opts, nbytes, comps
 
 
 def subsig_item(sub):
-    """(offset tuple, tokens, modifiers) of a subsignature, or Skip with the reason."""
-    if BYTECMP_RE.match(sub):
-        raise Skip("byte-compare subsignature")
+    """(offset tuple, tokens, modifiers) of a hex subsignature, a Pcre or a ByteCmp, or Skip
+    with the reason."""
+    m = BYTECMP_RE.match(sub)
+    if m:
+        off = m.group(2)
+        shift = 0 if off in ("", "0") else int(off[2:], 0) * (-1 if off.startswith("<<") else 1)
+        comps = [(c[0], int(c[1:], 0)) for c in m.group(5).split(",")]
+        return ByteCmp(int(m.group(1)), shift, m.group(3), int(m.group(4)), comps)
     if MACRO_RE.match(sub):
         raise Skip("macro subsignature")
+    m = PCRE_RE.match(sub.split("::", 1)[0] if "::" in sub.rsplit("/", 1)[-1] else sub)
+    if m and "/" in sub:
+        off = parse_offset(m.group(1)) if m.group(1) else ("any", 0)
+        if off[0] not in ("any", "abs", "eof"):
+            raise Skip("PCRE offset %s not handled" % off[0])
+        return Pcre(off, parse_expr(m.group(2)), m.group(3), m.group(4))
     mods = ""
     if "::" in sub:
         sub, mods = sub.split("::", 1)
@@ -579,6 +605,150 @@ def subsig_item(sub):
         o, sub = sub.rsplit(":", 1)
         off = parse_offset(o)
     return off, parse_hex(sub), mods
+
+
+# A string for a PCRE: generated from a small subset of the syntax (literals,
+# escapes, classes, groups with |, quantifiers), then checked with Python's re.
+
+def gen_regex(pat, rng):
+    out = []
+    i = 0
+
+    def atom():
+        nonlocal i
+        c = pat[i]
+        if c == "\\":
+            e = pat[i + 1]
+            i += 2
+            if e == "x":
+                v = int(pat[i:i + 2], 16)
+                i += 2
+                return lambda: chr(v)
+            classes = {"d": "0123456789", "w": "abcxyzABC_019", "s": " \t"}
+            if e in classes:
+                return lambda: rng.choice(classes[e])
+            if e.isalnum():
+                raise Skip("PCRE escape \\%s not handled" % e)
+            return lambda: e
+        if c == "[":
+            j = pat.index("]", i + 2)
+            body = pat[i + 1:j]
+            i = j + 1
+            if body.startswith("^"):
+                raise Skip("negated PCRE class")
+            chars = []
+            k = 0
+            while k < len(body):
+                if k + 2 < len(body) and body[k + 1] == "-":
+                    chars += [chr(x) for x in range(ord(body[k]), ord(body[k + 2]) + 1)]
+                    k += 3
+                else:
+                    chars.append(body[k])
+                    k += 1
+            return lambda: rng.choice(chars)
+        if c == "(":
+            depth, j = 0, i
+            while True:
+                if pat[j] == "\\":
+                    j += 2
+                    continue
+                depth += pat[j] == "("
+                depth -= pat[j] == ")"
+                if depth == 0:
+                    break
+                j += 1
+            body = pat[i + 1:j]
+            i = j + 1
+            if body.startswith("?"):
+                raise Skip("PCRE group syntax not handled")
+            alts, depth, start = [], 0, 0
+            for k, ch in enumerate(body):
+                depth += ch == "("
+                depth -= ch == ")"
+                if ch == "|" and depth == 0:
+                    alts.append(body[start:k])
+                    start = k + 1
+            alts.append(body[start:])
+            return lambda: gen_regex(rng.choice(alts), rng)
+        if c in ".^$|*+?{":
+            if c == ".":
+                i += 1
+                return lambda: rng.choice("abc123")
+            raise Skip("PCRE syntax %r not handled" % c)
+        i += 1
+        return lambda: c
+
+    while i < len(pat):
+        gen = atom()
+        lo = hi = 1
+        if i < len(pat) and pat[i] in "*+?{":
+            q = pat[i]
+            if q == "{":
+                j = pat.index("}", i)
+                a, _, b = pat[i + 1:j].partition(",")
+                lo = int(a)
+                hi = lo if not _ else (int(b) if b else lo + 3)
+                i = j + 1
+            else:
+                lo, hi = {"*": (0, 3), "+": (1, 3), "?": (0, 1)}[q]
+                i += 1
+        out += [gen() for _ in range(rng.randint(lo, hi))]
+    return "".join(out)
+
+
+def pcre_bytes(p, rng):
+    flags = 0
+    for f, v in (("i", re.I), ("s", re.S), ("m", re.M), ("x", re.X)):
+        if f in p.flags:
+            flags |= v
+    if set(p.flags) - set("gismxre"):
+        raise Skip("PCRE flags %s not handled" % p.flags)
+    if "x" in p.flags:
+        raise Skip("PCRE flag x not handled")
+    text = gen_regex(p.pattern, rng)
+    data = text.encode("latin-1")
+    if not re.fullmatch(p.pattern.encode("latin-1"), data, flags):
+        raise Skip("PCRE string generation failed")
+    return data
+
+
+# Bytes a byte compare reads, for a value meeting its comparisons.
+
+def bytecmp_value(b):
+    for cand in sorted({x + d for _, x in b.comps for d in (-1, 0, 1)}, key=abs):
+        if all(cand == x if op == "=" else cand > x if op == ">" else cand < x for op, x in b.comps):
+            return cand
+    raise Skip("byte-compare comparisons cannot all hold")
+
+
+def bytecmp_bytes(b):
+    v, n, o = bytecmp_value(b), b.nbytes, b.opts
+    le, be = "l" in o, "b" in o or "d" in o
+    if not (le or be):
+        raise Skip("byte compare without endianness never matches")
+    if v < 0:
+        raise Skip("negative byte-compare value not handled")
+    if "i" in o:
+        if v >= 1 << (8 * n):
+            raise Skip("byte-compare value too wide")
+        return v.to_bytes(n, "little" if le else "big")
+    if "h" in o or ("a" in o and n >= 3 and be):
+        prefix = "0x" if "a" in o else ""
+        digits = n - len(prefix)
+        text = "%0*x" % (digits, v)
+        if len(text) != digits:
+            raise Skip("byte-compare value too wide")
+        if le:
+            if n % 2:
+                raise Skip("odd little-endian hex length not handled")
+            text = "".join(text[k:k + 2] for k in range(len(text) - 2, -1, -2))
+        return (prefix + text).encode()
+    if ("d" in o or "a" in o) and be:
+        text = "%0*d" % (n, v)
+        if len(text) != n or ("a" in o and (n < 3 or text.startswith("0x"))):
+            raise Skip("byte-compare value too wide")
+        return text.encode()
+    raise Skip("byte-compare format %s not handled" % o)
 
 
 # ---------------------------------------------------------------------------
@@ -626,20 +796,92 @@ def trigger_ldb(line, rng, stats):
     for _ in range(40):
         try:
             counts = make_true(node, usable, rng)
+            counts = with_dependencies(counts, usable, rng)
         except Skip:
             continue
         if not evaluate(node, counts)[0]:
             continue
         items = []
         for i, n in sorted(counts.items()):
-            off, toks, mods = usable[i]
+            u = usable[i]
+            if isinstance(u, ByteCmp):
+                continue  # placed with its reference below
+            if isinstance(u, Pcre):
+                if n > 1 and "g" not in u.flags:
+                    raise Skip("PCRE count > 1 without g")
+                if n > 1 and u.off[0] != "any":
+                    raise Skip("count > 1 at a fixed offset")
+                for _ in range(n):
+                    data = pcre_bytes(u, rng)
+                    off = u.off
+                    if "e" in u.flags and off[0] != "any" and off[-1]:
+                        # e: the whole match within the shift, not only its start
+                        if off[-1] < len(data):
+                            raise Skip("PCRE longer than its e window")
+                        off = off[:-1] + (off[-1] - len(data),)
+                    items.append((off, data, 0))
+                continue
+            off, toks, mods = u
             if n > 1 and off[0] not in ("any", "se"):
                 raise Skip("count > 1 at a fixed offset")
-            for _ in range(n):
+            cmps = [usable[j] for j in counts if isinstance(usable[j], ByteCmp) and usable[j].ref == i]
+            for k in range(n):
                 data, lead = apply_mods(gen_hex(toks, rng), lead_len(toks, special_len), mods, rng)
+                if k == n - 1 and cmps:  # the comparisons read from the last match
+                    data = with_bytecmps(data, lead, cmps, rng)
                 items.append((off, data, lead))
         return name, build(items, target, tdb, rng)
     raise Skip("expression cannot be satisfied with the usable subsignatures")
+
+
+def with_dependencies(counts, usable, rng):
+    """Counts made consistent with what PCREs and byte compares need: a PCRE's trigger
+    must hold (on the subsignatures before it), a byte compare's reference must match
+    once (a hex subsignature: it reads from its last match)."""
+    counts = dict(counts)
+    for i in range(max(counts, default=-1), -1, -1):  # dependencies come before
+        if i not in counts:
+            continue
+        u = usable.get(i)
+        if isinstance(u, Pcre):
+            for j, n in make_true(u.trigger, {k: v for k, v in usable.items() if k < i}, rng).items():
+                counts[j] = max(counts.get(j, 0), n)
+            if not evaluate(u.trigger, counts)[0]:
+                raise Skip("PCRE trigger cannot hold")
+        elif isinstance(u, ByteCmp):
+            if counts[i] != 1:
+                raise Skip("byte compare counts at most 1")
+            ref = usable.get(u.ref)
+            if not isinstance(ref, tuple) or u.ref == i:
+                raise Skip("byte compare referring to other than a hex subsignature")
+            counts[u.ref] = max(counts.get(u.ref, 0), 1)
+    return counts
+
+
+def with_bytecmps(data, lead, cmps, rng):
+    """The match bytes followed by what the byte compares read at their offsets."""
+    out = bytearray(data)
+    fixed = [True] * len(out)
+    for b in cmps:
+        at = lead + b.shift
+        if b.shift < 0 or at < 0:
+            raise Skip("byte compare before its reference not handled")
+        val = bytecmp_bytes(b)
+        if at + len(val) > len(out):
+            grow = at + len(val) - len(out)
+            out += bytes(rng.choice(b"GHIJKLMNOPQRSTUVWXYZ") for _ in range(grow))
+            fixed += [False] * grow
+        if all(fixed[at:at + len(val)]) and "i" in b.opts:
+            # it reads the reference's own bytes: fine when they compare right
+            v = int.from_bytes(out[at:at + len(val)], "little" if "l" in b.opts else "big")
+            if all(v == x if op == "=" else v > x if op == ">" else v < x for op, x in b.comps):
+                continue
+        for k, c in enumerate(val):
+            if fixed[at + k] and out[at + k] != c:
+                raise Skip("byte compare reads the reference's own bytes")
+            out[at + k] = c
+            fixed[at + k] = True
+    return bytes(out)
 
 
 def generate(paths, outdir, seed):
