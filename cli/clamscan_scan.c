@@ -7,7 +7,6 @@
  * read is an error line on stdout. Entries are read whole and the folder
  * closed before descending, so a deep tree cannot run out of descriptors.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,10 +16,8 @@
 #include <unistd.h>
 
 #include "clamscan_scan.h"
+#include "walk.h"
 #include "mapscan.h"
-
-/* Largest folder listing held at once (names). */
-#define CS_DIR_ENTRIES_MAX ((size_t)1 << 24)
 
 static vigil_status on_event(vigil_scanner *sc, vigil_event ev, const vigil_rule *r, size_t str,
                              void *user)
@@ -111,48 +108,6 @@ static void scan_file(cs_scan *s, const char *path, const struct stat *st)
     finish(s, path, true);
 }
 
-/* Every entry name of dir but "." and "..", in directory order; NULL with
- * errno on failure. */
-static char **read_names(const char *dir, size_t *count)
-{
-    DIR *dp = opendir(dir);
-    if (!dp)
-        return NULL;
-    size_t n = 0, cap = 16;
-    char **names = malloc(cap * sizeof(*names));
-    struct dirent *de;
-    while (names && (de = readdir(dp)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        if (n + 1 >= cap) {
-            char **grown = cap < CS_DIR_ENTRIES_MAX ? realloc(names, cap * 2 * sizeof(*names))
-                                                    : NULL;
-            if (!grown)
-                goto nomem;
-            names = grown;
-            cap *= 2;
-        }
-        names[n] = strdup(de->d_name);
-        if (!names[n])
-            goto nomem;
-        n++;
-    }
-    closedir(dp);
-    if (!names) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    *count = n;
-    return names;
-nomem:
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    closedir(dp);
-    errno = ENOMEM;
-    return NULL;
-}
-
 static void scan_dir(cs_scan *s, const char *dir, unsigned depth);
 
 static void visit_entry(cs_scan *s, const char *path, unsigned depth)
@@ -188,7 +143,7 @@ static void scan_dir(cs_scan *s, const char *dir, unsigned depth)
     if (depth > CS_MAX_DIR_DEPTH)
         return;
     size_t n = 0;
-    char **names = read_names(dir, &n);
+    char **names = walk_read_names(dir, &n);
     if (!names) {
         if (!o->infected)
             cs_result(s->out, dir, "Can't open directory.");

@@ -52,9 +52,7 @@ static int cmp_names(const void *a, const void *b)
 
 static bool visit(walker *w, const char *path, bool top);
 
-/* Reads every entry name of dir into a NULL-terminated array; NULL with
- * errno set on failure. */
-static char **read_names(const char *dir, size_t *count)
+char **walk_read_names(const char *dir, size_t *count)
 {
     DIR *dp = opendir(dir);
     if (!dp)
@@ -110,7 +108,7 @@ static bool walk_dir(walker *w, const char *dir, const struct stat *st)
         return true;
     }
     size_t n = 0;
-    char **names = read_names(dir, &n);
+    char **names = walk_read_names(dir, &n);
     if (!names) {
         skip(w, dir, st, strerror(errno), WALK_SKIP_ERROR);
         return true;

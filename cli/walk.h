@@ -41,6 +41,11 @@ typedef struct walk_cb {
  * callback stopped the walk. */
 bool walk_path(const char *path, const walk_opts *o, const walk_cb *cb);
 
+/* Every entry name of dir but "." and "..", in directory (readdir) order,
+ * as a NULL-terminated array of malloc'ed strings (free each, then the
+ * array); NULL with errno set on failure. */
+char **walk_read_names(const char *dir, size_t *count);
+
 /* Directory nesting deeper than this is reported, not followed. */
 #define WALK_MAX_DEPTH 256
 

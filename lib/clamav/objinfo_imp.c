@@ -15,6 +15,7 @@
 
 #include <openssl/evp.h>
 
+#include "../formats/pe.h"
 #include "../util/cursor.h"
 #include "objinfo_int.h"
 
@@ -125,7 +126,7 @@ static bool descriptor_functions(imp_state *st, bytes b, uint64_t desc, const ch
             if (thunk_name(oi, off, name))
                 fn = name;
         } else {
-            fn = cv_pe_ordinal_name(dll, (uint16_t)thunk);
+            fn = fmt_pe_ordinal_name(dll, (uint16_t)thunk);
             if (!fn) {
                 snprintf(name, sizeof(name), "ord%u", (unsigned)(uint16_t)thunk);
                 fn = name;

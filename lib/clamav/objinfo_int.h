@@ -33,7 +33,5 @@ bool cv_elf_section(const cv_objinfo *oi, uint32_t i, uint32_t *raw, uint32_t *s
 void cv_macho_init(cv_objinfo *oi);
 bool cv_macho_section(const cv_objinfo *oi, uint32_t i, uint32_t *raw, uint32_t *size);
 
-/* The name libclamav gives import ordinal ord of dll, or NULL ("ordN"). */
-const char *cv_pe_ordinal_name(const char *dll, uint16_t ord);
 
 #endif

@@ -107,6 +107,11 @@ int64_t fmt_pe_rva_to_offset(const fmt_pe *pe, uint64_t rva);
 /* The entry point's file offset (-1 when unmapped). */
 int64_t fmt_pe_entry_offset(const fmt_pe *pe);
 
+/* The name of function `ordinal` imported by ordinal from dll, for the
+ * DLLs whose ordinals the pefile tables name (ws2_32, wsock32, oleaut32);
+ * NULL for any other (callers write "ordN"). */
+const char *fmt_pe_ordinal_name(const char *dll, uint16_t ordinal);
+
 /* Whether [off, off + n) lies in the file (helpers for readers of the view). */
 bool fmt_pe_fits(const fmt_pe *pe, uint64_t off, uint64_t n);
 
