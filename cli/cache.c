@@ -23,6 +23,7 @@
 #include "diag.h"
 #include "readfile.h"
 #include "rules.h"
+#include "walk.h"
 
 #define KEY_HEX (2 * VIGIL_DIGEST_LEN)
 #define SOURCE_MAX ((off_t)64 << 20)     /* the compiler's own limit on a rule file */
@@ -161,11 +162,6 @@ static bool hash_operand(EVP_MD_CTX *ctx, const char *operand)
     return ok;
 }
 
-static int name_order(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* A file's identity as the file system keeps it: device, inode, size, and
  * the modification and status-change times to the nanosecond. Any write
  * changes the status-change time, which no user can set back, so a ClamAV
@@ -180,8 +176,7 @@ static void put_fingerprint(EVP_MD_CTX *ctx, const struct stat *sb)
 }
 
 /* Keys one ClamAV database operand: a file by its fingerprint, a folder by
- * every regular file directly inside it (name and fingerprint), in byte
- * order. The loader reads only the database files among them; keying them
+ * every regular file directly inside it (name and fingerprint). The loader reads only the database files among them; keying them
  * all never misses a change. */
 static bool hash_clamav_operand(EVP_MD_CTX *ctx, const char *path)
 {
@@ -194,29 +189,13 @@ static bool hash_clamav_operand(EVP_MD_CTX *ctx, const char *path)
         put_fingerprint(ctx, &sb);
         return S_ISREG(sb.st_mode);
     }
-    DIR *d = opendir(path);
-    if (!d)
+    /* in readdir order, the order the loader reads the folder in (which
+     * of two signatures with one hash clamscan names depends on it) */
+    size_t n = 0;
+    char **names = walk_read_names(path, &n);
+    if (!names)
         return false;
-    char **names = NULL;
-    size_t n = 0, cap = 0;
     bool ok = true;
-    struct dirent *de;
-    while (ok && (de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.')
-            continue;
-        if (n == cap) {
-            char **nn = realloc(names, (cap = cap ? 2 * cap : 64) * sizeof(*names));
-            ok = nn != NULL;
-            if (!ok)
-                break;
-            names = nn;
-        }
-        ok = (names[n] = strdup(de->d_name)) != NULL;
-        n += ok;
-    }
-    closedir(d);
-    if (ok && n)
-        qsort(names, n, sizeof(*names), name_order);
     put_str(ctx, "folder");
     for (size_t i = 0; ok && i < n; i++) {
         char *full;
