@@ -346,8 +346,15 @@ static ev_value string_expr(ev_state *st, const ir_node *n)
     case IR_OP_STR_FOUND:
         return v_bool(cnt > 0);
     case IR_OP_STR_COUNT:
-        if (n->b == IR_NONE)
+        if (n->b == IR_NONE) {
+            /* a split ClamAV pattern counts its completed tail matches */
+            size_t tails;
+            uint32_t si = n->a == IR_NONE ? st->cur_string : n->a;
+            if (!st->in->get_matches && si != IR_NONE &&
+                mt_clam_count(st->in->matches, si, &tails))
+                return v_int((int64_t)tails);
             return v_int((int64_t)cnt);
+        }
         /* yara 4.2.3 itself fails at scan time on `#a in (..)` (error 31);
          * this is the meaning the documentation gives it */
         if (!range_bounds(st, n->b, &lo, &hi))

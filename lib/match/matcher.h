@@ -83,6 +83,11 @@ vigil_status matcher_scan(const matcher *m, mt_scratch *s, const uint8_t *data, 
  * offset), and whether the string hit MT_MAX_STRING_MATCHES. */
 const mt_match *mt_matches(const mt_scratch *s, uint32_t string_index, size_t *n);
 bool mt_too_many(const mt_scratch *s, uint32_t string_index);
+/* libclamav's count of a ClamAV pattern split at `*` or long jumps: one per
+ * tail match that completes a chain (mt_matches has one per start). False
+ * for every other string, whose count is its number of matches. */
+bool mt_clam_count(const mt_scratch *s, uint32_t string_index, size_t *n);
+
 /* Whether any string hit MT_MAX_STRING_MATCHES in the last scan. */
 bool mt_any_too_many(const mt_scratch *s);
 /* Whether any string of rule `rule` (index into p->rules) has a match. */

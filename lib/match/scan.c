@@ -37,6 +37,8 @@ struct mt_scratch {
      * saw no match: strings given a match, strings given a chain */
     uint32_t *touched, ntouched;
     size_t *chained, nchained;
+    uint32_t *tails; /* per string: ClamAV split patterns' completed tail matches
+                      * (mt_clam_count); cleared with the touched lists */
     const uint8_t *single; /* see mt_scratch_set_single_match */
     const uint64_t *fixed; /* see mt_scratch_set_fixed_offsets */
 };
@@ -72,8 +74,10 @@ vigil_status mt_scratch_new(const matcher *m, mt_scratch **out)
     size_t nr = m->p->rules.len;
     s->rule_hits = calloc(nr ? nr : 1, sizeof(*s->rule_hits));
     s->touched = calloc(s->n ? s->n : 1, sizeof(*s->touched));
+    s->tails = calloc(s->n ? s->n : 1, sizeof(*s->tails));
     s->chained = calloc(s->n ? 2 * (size_t)s->n : 1, sizeof(*s->chained));
-    if (!s->lists || !s->chains || !s->work || !s->rule_hits || !s->touched || !s->chained) {
+    if (!s->lists || !s->chains || !s->work || !s->rule_hits || !s->touched || !s->chained ||
+        !s->tails) {
         mt_scratch_free(s);
         return VIGIL_E_NOMEM;
     }
@@ -106,6 +110,7 @@ void mt_scratch_free(mt_scratch *s)
     free(s->chains);
     free(s->rule_hits);
     free(s->touched);
+    free(s->tails);
     free(s->chained);
     re_work_free(s->work);
     free(s);
@@ -133,6 +138,15 @@ const mt_match *mt_matches(const mt_scratch *s, uint32_t string_index, size_t *n
     if (n)
         *n = s->lists[string_index].len;
     return s->lists[string_index].items;
+}
+
+bool mt_clam_count(const mt_scratch *s, uint32_t string_index, size_t *n)
+{
+    if (!s || string_index >= s->n || s->m->strs[string_index].kind != IR_PAT_CLAMAV ||
+        !(s->m->strs[string_index].info & MT_INFO_CHAINED))
+        return false;
+    *n = s->tails[string_index];
+    return true;
 }
 
 bool mt_any_too_many(const mt_scratch *s)
@@ -256,7 +270,12 @@ static bool on_piece_match(uint64_t start, uint32_t length, void *user)
         !mt_fullword_ok(c->data, c->len, (size_t)start, length, c->cur_prog == 1))
         return true;
     re_chain *ch = c->s->chains[chain_slot(c->m, si, c->cur_prog)];
-    switch (re_chain_feed(ch, c->cur_piece, start, length, on_chain_match, c)) {
+    re_chain_status cs = re_chain_feed(ch, c->cur_piece, start, length, on_chain_match, c);
+    /* a completed tail has recorded (touched) its string's first match */
+    if (re_chain_completed(ch) && c->m->strs[si].kind == IR_PAT_CLAMAV &&
+        c->s->lists[si].len > 0)
+        c->s->tails[si]++;
+    switch (cs) {
     case RE_CHAIN_TOO_MANY:
         c->s->lists[si].too_many = true; /* yara warns and disables just this piece */
         c->s->any_too_many = true;
@@ -303,6 +322,8 @@ static void verify_re(scan_ctx *c, uint32_t si, uint8_t pi, uint32_t piece, uint
         }
         c->s->chained[c->s->nchained++] = slot; /* chains live as long as the scratch */
         ch = c->s->chains[slot];
+        if (c->m->strs[si].kind == IR_PAT_CLAMAV)
+            re_chain_keep_heads(ch);
     }
     if (!ch) {
         re_verify(prog, c->s->work, piece, atom, c->data, c->len, pos, on_re_match, c);
@@ -435,8 +456,10 @@ static void reset(mt_scratch *s)
         }
         s->any_too_many = false;
     }
-    for (uint32_t k = 0; k < s->ntouched; k++)
+    for (uint32_t k = 0; k < s->ntouched; k++) {
         s->lists[s->touched[k]].len = 0;
+        s->tails[s->touched[k]] = 0;
+    }
     s->ntouched = 0;
     for (size_t k = 0; k < s->nchained; k++)
         re_chain_reset(s->chains[s->chained[k]]);

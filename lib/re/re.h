@@ -155,6 +155,14 @@ typedef enum re_chain_status {
 re_chain_status re_chain_feed(re_chain *c, uint32_t piece, uint64_t start, uint32_t length,
                               re_match_fn fn, void *user);
 
+/* ClamAV's counting (libclamav counts a split pattern once per tail match
+ * that completes a chain, heads used before included): confirmed heads
+ * stay pending, reported once, so that later tails can reach them too;
+ * re_chain_completed tells whether the last tail match fed completed a
+ * chain. Matches reported are the same heads as without it. */
+void re_chain_keep_heads(re_chain *c);
+bool re_chain_completed(const re_chain *c);
+
 /* When two matches of one pattern share a start offset, returns true if the
  * new length should replace the old one (yara's rule for its match list). */
 bool re_prefer(uint32_t old_len, uint32_t new_len);

@@ -18,6 +18,7 @@ typedef struct pend {
     uint32_t len;
     uint32_t chain_len; /* yara's chain_length: pieces confirmed after this one */
     uint32_t prev, next;
+    bool reported;      /* keep-heads mode: a confirmed head already reported */
 } pend;
 
 typedef struct plist {
@@ -27,6 +28,8 @@ typedef struct plist {
 } plist;
 
 struct re_chain {
+    bool keep_heads; /* re_chain_keep_heads */
+    bool completed;  /* the last tail match fed completed a chain */
     uint32_t n; /* pieces */
     plist *l;
     pend *pool;
@@ -62,6 +65,16 @@ void re_chain_free(re_chain *c)
     free(c->l);
     free(c->pool);
     free(c);
+}
+
+void re_chain_keep_heads(re_chain *c)
+{
+    c->keep_heads = true;
+}
+
+bool re_chain_completed(const re_chain *c)
+{
+    return c && c->completed;
 }
 
 void re_chain_reset(re_chain *c)
@@ -160,6 +173,7 @@ static re_chain_status add_pending(re_chain *c, uint32_t k, uint64_t off, uint32
     m->off = off;
     m->len = len;
     m->chain_len = 0;
+    m->reported = false;
     m->prev = at;
     m->next = at != NIL ? c->pool[at].next : l->head;
     if (at != NIL)
@@ -177,6 +191,8 @@ static re_chain_status add_pending(re_chain *c, uint32_t k, uint64_t off, uint32
 re_chain_status re_chain_feed(re_chain *c, uint32_t piece, uint64_t start, uint32_t length,
                               re_match_fn fn, void *user)
 {
+    if (c)
+        c->completed = false;
     if (!c || piece >= c->n || c->l[piece].disabled)
         return RE_CHAIN_OK;
     uint32_t k = piece;
@@ -203,16 +219,21 @@ re_chain_status re_chain_feed(re_chain *c, uint32_t piece, uint64_t start, uint3
         return add_pending(c, k, start, length);
 
     /* The tail: mark every chain reaching it, then confirm the heads whose
-     * chain is complete (a confirmed head leaves the list for good). */
+     * chain is complete (a confirmed head leaves the list for good, or in
+     * keep-heads mode stays, reported once, for later tails to reach). */
+    c->completed = true;
     for (uint32_t j = c->l[k - 1].head; j != NIL; j = c->pool[j].next)
         if (in_gap(&c->l[k], c->pool[j].off + c->pool[j].len, start))
             update_chain_len(c, k - 1, j, 1);
     plist *heads = &c->l[0];
     for (uint32_t h = heads->head; h != NIL;) {
         uint32_t nx = c->pool[h].next;
-        if (c->pool[h].chain_len == c->n - 1) {
+        if (c->pool[h].chain_len == c->n - 1 && !c->pool[h].reported) {
             uint64_t off = c->pool[h].off;
-            unlink_node(c, heads, h);
+            if (c->keep_heads)
+                c->pool[h].reported = true;
+            else
+                unlink_node(c, heads, h);
             uint64_t total = start - off + length;
             if (start >= off && total <= UINT32_MAX && !fn(off, (uint32_t)total, user))
                 return RE_CHAIN_STOP;

@@ -168,6 +168,21 @@ def test_order(d):
     same("order: without -z the hash comes before the logical", out,
          ["order/six: Order.Hash.UNOFFICIAL FOUND"])
 
+    # A pattern split at `*` counts one match per tail that completes it,
+    # heads used before included (clamscan 1.4.6: AB..CD..CD is 2, AB..AB..CD 1).
+    write(f"{d}/order/tails.bin", b"\x00\x01AB..CD..CD\x00")
+    write(f"{d}/order/heads.bin", b"\x00\x01AB..AB..CD\x00")
+    write(f"{d}/order/split.ldb", f"Split.Two;Target:0;0=2&1<9;{hexs(b'AB')}*{hexs(b'CD')};"
+                                  f"{hexs(b'ZZZZ')}\n"
+                                  f"Split.One;Target:0;0=1&1<9;{hexs(b'AB')}*{hexs(b'CD')};"
+                                  f"{hexs(b'ZZZZ')}\n")
+    rc, out, _ = cs(d, "-d", "order/split.ldb", "-z", "--no-summary", "order/tails.bin",
+                    "order/heads.bin")
+    same("split pattern: counted per completing tail", out, [
+        "order/tails.bin: Split.Two.UNOFFICIAL FOUND",
+        "order/heads.bin: Split.One.UNOFFICIAL FOUND",
+    ])
+
 
 def test_filters(d):
     rc, out, _ = cs(d, "-d", "db", "-r", "--no-summary", "--exclude=bad", "--exclude-dir=sub$",
