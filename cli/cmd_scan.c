@@ -51,7 +51,38 @@ typedef struct scan_worker {
     vigil_scanner *scanner;
     const char *path; /* file being scanned */
     outbuf *ob;       /* its output */
+    /* ClamAV signatures reported for this file: clamscan's passes over one
+     * file (raw, normalised text ...) may find one again, but the native
+     * output names a detection once per file, at its first pass */
+    char **seen;
+    size_t nseen, capseen;
 } scan_worker;
+
+static bool seen_before(scan_worker *w, const char *name)
+{
+    for (size_t i = 0; i < w->nseen; i++)
+        if (strcmp(w->seen[i], name) == 0)
+            return true;
+    if (w->nseen == w->capseen) {
+        size_t cap = w->capseen ? w->capseen * 2 : 8;
+        char **n = realloc(w->seen, cap * sizeof(*n));
+        if (!n)
+            return false;
+        w->seen = n;
+        w->capseen = cap;
+    }
+    char *copy = strdup(name);
+    if (copy)
+        w->seen[w->nseen++] = copy;
+    return false;
+}
+
+static void seen_reset(scan_worker *w)
+{
+    for (size_t i = 0; i < w->nseen; i++)
+        free(w->seen[i]);
+    w->nseen = 0;
+}
 
 /* The walker's side: it only queues files and reports what it skips. */
 typedef struct walk_ctx {
@@ -324,6 +355,9 @@ static vigil_status on_event(vigil_scanner *s, vigil_event ev, const vigil_rule 
 {
     scan_worker *w = user;
     if (ev == VIGIL_EV_RULE_MATCHING) {
+        const char *ns = vigil_rule_namespace(r);
+        if (ns && strcmp(ns, "clamav") == 0 && seen_before(w, vigil_rule_name(r)))
+            return VIGIL_OK;
         report_detection(&w->o->rep, w->ob, s, w->path, r);
     } else if (ev == VIGIL_EV_TOO_MANY_MATCHES && !w->o->no_warnings && !w->o->rep.quiet) {
         fprintf(ob_err(w->ob),
@@ -341,6 +375,7 @@ static void scan_one(void *ctx, const char *path, const struct stat *st, outbuf 
     const report *rep = &w->o->rep;
     w->path = path;
     w->ob = ob;
+    seen_reset(w);
     char why[512];
     vigil_status s = mapscan_file(w->scanner, path, on_event, w, why, sizeof(why));
     if (s != VIGIL_OK) {
@@ -458,8 +493,11 @@ int cmd_scan(int argc, char **argv)
     report_finish(&o.rep);
     rc = report_exit_code(&o.rep);
 out:
-    for (int i = 0; workers && i < nworkers; i++)
+    for (int i = 0; workers && i < nworkers; i++) {
         vigil_scanner_free(workers[i].scanner);
+        seen_reset(&workers[i]);
+        free(workers[i].seen);
+    }
     free(workers);
     free(ctxs);
     for (int i = 0; i < nvars; i++)

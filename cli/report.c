@@ -132,7 +132,7 @@ static void text_strings(outbuf *ob, vigil_scanner *s, const vigil_rule *rule)
 
 /* -s for a ClamAV signature: which database line it is, and for a hash
  * signature the digest and size that matched (its "strings" are none). */
-static void text_clamav_origin(FILE *out, const vigil_rule *rule)
+static void text_clamav_origin(FILE *out, vigil_scanner *s, const vigil_rule *rule)
 {
     const char *type = NULL, *source = NULL, *hash = NULL, *size = NULL;
     for (size_t i = 0; i < vigil_rule_meta_count(rule); i++) {
@@ -151,6 +151,10 @@ static void text_clamav_origin(FILE *out, const vigil_rule *rule)
     fprintf(out, "  %s signature at %s", type ? type : "ClamAV", source ? source : "?");
     if (hash)
         fprintf(out, ": hash %s, size %s", hash, size ? size : "?");
+    /* the offsets below are the view's, not the file's */
+    const char *view = vigil_scanner_view(s);
+    if (view)
+        fprintf(out, ", in the file's %s", view);
     fputc('\n', out);
 }
 
@@ -171,6 +175,8 @@ void report_detection(const report *r, outbuf *ob, vigil_scanner *s, const char 
         json_object_set_new(o, "tags", tags);
         json_object_set_new(o, "meta", json_meta(rule));
         json_object_set_new(o, "strings", json_strings(s, rule));
+        if (vigil_scanner_view(s))
+            json_object_set_new(o, "view", json_text(vigil_scanner_view(s)));
         emit(ob_out(ob), o);
         ob_check(ob);
         return;
@@ -179,7 +185,7 @@ void report_detection(const report *r, outbuf *ob, vigil_scanner *s, const char 
     print_path(out, path);
     fprintf(out, ": %s%s%s\n", show_ns ? ns : "", show_ns ? ":" : "", vigil_rule_name(rule));
     if (r->strings && ns && strcmp(ns, "clamav") == 0)
-        text_clamav_origin(out, rule);
+        text_clamav_origin(out, s, rule);
     if (r->strings)
         text_strings(ob, s, rule);
 }

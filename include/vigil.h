@@ -306,6 +306,16 @@ vigil_status vigil_scanner_reset(vigil_scanner *s);
 size_t vigil_scanner_match_count(vigil_scanner *s, const vigil_rule *rule, size_t i);
 vigil_match vigil_scanner_match(vigil_scanner *s, const vigil_rule *rule, size_t i,
                                 size_t k);
+/* Valid only inside the scan callback, for a matching rule: how many times
+ * the rule's own tool reports it in all-matches mode for this pass over the
+ * object. A ClamAV body signature (.ndb) is reported by clamscan --allmatch
+ * once per match in its offset range; every other rule once. */
+size_t vigil_scanner_rule_hits(vigil_scanner *s, const vigil_rule *rule);
+/* Valid only inside the scan callback: NULL when the matches refer to the
+ * object's own bytes, else the name of the view of it they were found in
+ * (ClamAV scans text objects again as "normalised text"); offsets and data
+ * are then the view's. */
+const char *vigil_scanner_view(const vigil_scanner *s);
 
 /* ------------------------------------------------------------------ */
 /* Module data (yara -D, vigil dump)                                  */

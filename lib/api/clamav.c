@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../clamav/load.h"
+#include "../clamav/lower.h"
 #include "clamav_scan.h"
 #include "internal.h"
 
@@ -143,6 +144,12 @@ vigil_status api_clamav_build(struct vigil_compiler *c, struct vigil_db *db)
 {
     if (!c->clam)
         return VIGIL_OK;
+    /* libclamav types every object before matching (and the type decides
+     * whether hashes and signatures apply at all): its file-type rows are
+     * part of any ClamAV database */
+    vigil_status st = cv_lower_ftypes(&db->prog);
+    if (st != VIGIL_OK)
+        return st;
     uint8_t *blob = NULL;
     size_t blob_len = 0;
     cv_error err = {{0}};
@@ -201,6 +208,10 @@ bool api_clamav_bind(struct vigil_db *db, const uint8_t *bytes, size_t len, char
             return false;
         }
         db->has_hashes = true;
+    }
+    if (!cv_ftypes_init(&db->ftypes)) {
+        api_set_error(err, errlen, "ClamAV file-type table inconsistent");
+        return false;
     }
     db->clam_signatures = h.signatures;
     db->clam_rules = h.flags & DB_CLAMAV_RULES;
@@ -308,7 +319,8 @@ vigil_status vigil_db_visit_clamav(const vigil_db *db, vigil_signature_fn fn, vo
         return VIGIL_E_ARG;
     for (size_t i = 0; i < vigil_db_rule_count(db); i++) {
         const vigil_rule *r = vigil_db_rule(db, i);
-        if (strcmp(vigil_rule_namespace(r), "clamav") != 0)
+        /* private ClamAV rules are libclamav's file-type rows, not signatures */
+        if (strcmp(vigil_rule_namespace(r), "clamav") != 0 || vigil_rule_is_private(r))
             continue;
         const char *type = meta_string(r, "type"), *src = meta_string(r, "source");
         char file[512] = "";

@@ -10,6 +10,7 @@
 #include "../eval/eval.h"
 #include "../ir/ir.h"
 #include "../match/matcher.h"
+#include "../clamav/ftype.h"
 #include "../clamav/hashdb.h"
 #include "../modules/object.h"
 #include "../util/vec.h"
@@ -76,6 +77,7 @@ struct vigil_db {
     bool clam_rules;           /* some rule is a ClamAV signature (objinfo needed) */
     bool has_hashes;
     cv_hashdb_view hashes;
+    cv_ftypes ftypes;          /* libclamav's file types, for typing objects */
 };
 
 /* ClamAV: moves the compiler's hash signatures and counts into db (before

@@ -20,42 +20,13 @@
 #include "../ir/ir_usage.h"
 #include "clamav_scan.h"
 #include "internal.h"
+#include "scanner_int.h"
 
 _Static_assert(IR_NO_FIXED_OFFSET == MT_NO_FIXED_OFFSET, "usage and matcher agree on \"no offset\"");
 
 /* Files are read whole; above this they are refused (streaming comes with
  * the speed issue's bounded-memory scanning). */
 #define MAX_SCAN_FILE ((size_t)4 << 30)
-
-typedef struct hash_hit {
-    uint32_t table, index;
-} hash_hit;
-
-struct vigil_scanner {
-    const struct vigil_db *db;
-    mt_scratch *ms;
-    ev_state *ev;
-    uint8_t *results;
-    uint8_t *dead;       /* per rule: decided false before matching (ev_prefilter) */
-    bool matched;        /* the matcher ran for the current object */
-    bool partial;        /* ... in fast mode without the user asking: presence-only
-                          * strings hold their first match only (detail_pass) */
-    unsigned mt_flags;   /* the matcher flags of the current object */
-    ir_external *ext; /* this scanner's external values */
-    unsigned flags;
-    unsigned timeout;
-    util_readbuf rb;     /* file contents, reused between files */
-    const uint8_t *data; /* object being scanned, for match data */
-    size_t len;
-    bool in_callback;
-    mo_set *mods;        /* the db's imported modules, loaded per object on demand */
-    vigil_log_fn log;
-    void *log_user;
-    uint32_t clam_ns;      /* namespace of ClamAV signatures, or IR_NONE */
-    api_hash_rule hash_rule; /* handle of the hash signature being reported */
-    VEC(hash_hit) hash_hits; /* this object's hash detections */
-    char last_error[512];
-};
 
 static uint32_t find_namespace(const ir_program *p, const char *name)
 {
@@ -72,9 +43,6 @@ static bool collect_hash(void *user, uint32_t table, uint32_t index)
     vigil_scanner *s = user;
     return vec_push(&s->hash_hits, ((hash_hit){table, index}));
 }
-
-/* libclamav does not scan objects of 5 bytes or less ("file too small"). */
-#define CLAM_MIN_OBJECT 6
 
 /* The state one scan runs on: a matcher scratch told how the conditions use
  * each string, and an evaluator. Made for a new scanner and again by
@@ -124,12 +92,15 @@ vigil_status vigil_scanner_new(const vigil_db *db, vigil_scanner **out)
     if (st == VIGIL_OK) {
         s->results = calloc(p->rules.len ? p->rules.len : 1, 1);
         s->dead = calloc(p->rules.len ? p->rules.len : 1, 1);
+        s->stash = calloc(p->rules.len ? p->rules.len : 1, 1);
         s->ext = calloc(p->externals.len ? p->externals.len : 1, sizeof(*s->ext));
-        if (!s->results || !s->dead || !s->ext)
+        if (!s->results || !s->dead || !s->stash || !s->ext)
             st = VIGIL_E_NOMEM;
         else if (p->externals.len)
             memcpy(s->ext, p->externals.items, p->externals.len * sizeof(*s->ext));
     }
+    if (st == VIGIL_OK && db->clam_rules)
+        st = api_clam_scanner_init(s);
     if (st != VIGIL_OK) {
         vigil_scanner_free(s);
         return st;
@@ -147,6 +118,9 @@ void vigil_scanner_free(vigil_scanner *s)
     mo_set_free(s->mods);
     free(s->results);
     free(s->dead);
+    free(s->stash);
+    free(s->norm);
+    free(s->ftrules);
     free(s->ext);
     vec_free(&s->hash_hits);
     util_readbuf_release(&s->rb, true);
@@ -294,8 +268,6 @@ vigil_status vigil_scanner_visit_module(vigil_scanner *s, size_t module, vigil_m
 
 static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t len,
                                 unsigned mt_flags, vigil_scan_fn fn, void *user);
-static vigil_status report_rules(vigil_scanner *s, bool early, bool clam_off, vigil_scan_fn fn,
-                                 void *user);
 
 /* Modules see the object from the first gate to the last callback. */
 static vigil_status scan(vigil_scanner *s, const uint8_t *data, size_t len, unsigned mt_flags,
@@ -315,15 +287,18 @@ static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t le
 {
     const ir_program *p = &s->db->prog;
     s->last_error[0] = '\0';
+    s->view = NULL;
 
     ev_input in = {.prog = p, .data = data, .len = len, .externals = s->ext,
                    .dead_rules = s->dead, .modules = s->mods, .log = scanner_log,
                    .log_user = s};
     in.has_entrypoint = fmt_entrypoint_offset(data, len, &in.entrypoint);
     cv_objinfo oi;
-    if (s->db->clam_rules || s->db->has_hashes) {
+    s->clam.on = s->db->clam_rules || s->db->has_hashes;
+    if (s->clam.on) {
         cv_objinfo_init(&oi, data, len);
         in.clam = &oi;
+        api_clam_begin(s, &oi, data, len);
     }
     if (s->timeout) {
         struct timespec ts;
@@ -371,16 +346,23 @@ static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t le
         }
     }
 
-    /* ClamAV hash signatures, and the allow lists that clear an object of
-     * every ClamAV detection; libclamav scans no object of 5 bytes or less */
-    bool clam_off = len < CLAM_MIN_OBJECT;
+    /* ClamAV: the object's final type decides whether its raw bytes are
+     * matched (api_clam_settle); hash signatures and the allow lists that
+     * clear an object of every ClamAV detection */
     s->hash_hits.len = 0;
-    if (s->db->has_hashes && !clam_off) {
-        st = api_clamav_hashes(s->db, data, len, in.clam, collect_hash, s, &clam_off);
-        if (st != VIGIL_OK) {
-            s->in_callback = false;
-            api_set_error(s->last_error, sizeof(s->last_error), "%s", vigil_status_str(st));
-            return st;
+    if (s->clam.on) {
+        api_clam_settle(s, &oi);
+        if (s->db->has_hashes && !s->clam.small) {
+            bool allowed = false;
+            st = api_clamav_hashes(s->db, data, len, in.clam, collect_hash, s, &allowed);
+            if (st != VIGIL_OK) {
+                s->in_callback = false;
+                api_set_error(s->last_error, sizeof(s->last_error), "%s", vigil_status_str(st));
+                return st;
+            }
+            s->clam.allowed = allowed;
+            if (!s->clam.raw)
+                s->hash_hits.len = 0;
         }
     }
 
@@ -391,37 +373,37 @@ static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t le
                       st == VIGIL_E_TIMEOUT ? "scanning timed out" : vigil_status_str(st));
         return st;
     }
-    /* clamscan's order: body signatures (found while it reads the object),
-     * hash signatures, then the rest */
-    for (int pass = 0; fn && pass < 2; pass++) {
-        st = report_rules(s, pass == 0, clam_off, fn, user);
-        if (st != VIGIL_OK)
-            goto aborted;
-        for (size_t k = 0; pass == 0 && !clam_off && k < s->hash_hits.len; k++) {
-            api_hash_rule_fill(s->db, s->hash_hits.items[k].table, s->hash_hits.items[k].index,
-                               &s->hash_rule);
-            st = fn(s, VIGIL_EV_RULE_MATCHING, &s->hash_rule.rule, 0, user);
-            if (st != VIGIL_OK)
-                goto aborted;
-        }
-    }
+    bool clam_off = !s->clam.on || !s->clam.raw || s->clam.allowed;
+    s->cur_in = &in;
+    st = api_scan_report(s, false, clam_off, fn, user);
+    if (st == VIGIL_OK && s->clam.on && !s->clam.allowed && !s->clam.small)
+        st = api_clam_after_raw(s, &in, fn, user);
     s->in_callback = false;
-    return VIGIL_OK;
+    s->view = NULL;
+    s->cur_in = NULL;
+    if (st == VIGIL_E_ABORTED)
+        return st;
+    if (st != VIGIL_OK && !s->last_error[0])
+        api_set_error(s->last_error, sizeof(s->last_error), "%s",
+                      st == VIGIL_E_TIMEOUT ? "scanning timed out" : vigil_status_str(st));
+    return st;
 aborted:
     s->in_callback = false;
+    s->cur_in = NULL;
     return VIGIL_E_ABORTED;
 }
 
 /* One pass of rule events: the IR_RULE_EARLY rules, or the others. */
-static vigil_status report_rules(vigil_scanner *s, bool early, bool clam_off, vigil_scan_fn fn,
-                                 void *user)
+static vigil_status report_rules(vigil_scanner *s, bool early, bool clam_only, bool clam_off,
+                                 vigil_scan_fn fn, void *user)
 {
     const ir_program *p = &s->db->prog;
     for (uint32_t i = 0; i < p->rules.len; i++) {
         uint32_t flags = p->rules.items[i].flags;
         if ((flags & IR_RULE_PRIVATE) || !(flags & IR_RULE_EARLY) != !early)
             continue;
-        if (clam_off && p->rules.items[i].ns == s->clam_ns)
+        bool clam = p->rules.items[i].ns == s->clam_ns;
+        if ((clam_off && clam) || (clam_only && !clam))
             continue;
         vigil_event ev;
         if (s->results[i])
@@ -433,6 +415,26 @@ static vigil_status report_rules(vigil_scanner *s, bool early, bool clam_off, vi
         vigil_status st = fn(s, ev, &s->db->rules[i], 0, user);
         if (st != VIGIL_OK)
             return st;
+    }
+    return VIGIL_OK;
+}
+
+/* clamscan's order: body signatures (found while it reads the object),
+ * hash signatures, then the rest */
+vigil_status api_scan_report(vigil_scanner *s, bool clam_only, bool clam_off, vigil_scan_fn fn,
+                             void *user)
+{
+    for (int pass = 0; fn && pass < 2; pass++) {
+        vigil_status st = report_rules(s, pass == 0, clam_only, clam_off, fn, user);
+        if (st != VIGIL_OK)
+            return VIGIL_E_ABORTED;
+        for (size_t k = 0; pass == 0 && !clam_off && k < s->hash_hits.len; k++) {
+            api_hash_rule_fill(s->db, s->hash_hits.items[k].table, s->hash_hits.items[k].index,
+                               &s->hash_rule);
+            st = fn(s, VIGIL_EV_RULE_MATCHING, &s->hash_rule.rule, 0, user);
+            if (st != VIGIL_OK)
+                return VIGIL_E_ABORTED;
+        }
     }
     return VIGIL_OK;
 }
@@ -500,4 +502,54 @@ vigil_match vigil_scanner_match(vigil_scanner *s, const vigil_rule *rule, size_t
         m.data_len = (uint32_t)dl;
     }
     return m;
+}
+
+/* The string test of a ClamAV body signature's condition (lib/clamav/lower.c
+ * cv_lower_ndb: the target gate `and` the string at its offset). */
+static const ir_node *body_test(const ir_program *p, uint32_t cond)
+{
+    for (int depth = 0; depth < 2 && cond < p->nodes.len; depth++) {
+        const ir_node *n = &p->nodes.items[cond];
+        if (n->op == IR_OP_STR_FOUND || n->op == IR_OP_STR_IN)
+            return n;
+        if (n->op != IR_OP_AND || n->b >= p->nodes.len)
+            return NULL;
+        const ir_node *b = &p->nodes.items[n->b];
+        if (b->op == IR_OP_STR_FOUND || b->op == IR_OP_STR_IN)
+            return b;
+        cond = n->a;
+    }
+    return NULL;
+}
+
+size_t vigil_scanner_rule_hits(vigil_scanner *s, const vigil_rule *rule)
+{
+    if (!s || !rule || !s->in_callback || rule->hash_table != API_NOT_HASH || !s->matched ||
+        !s->cur_in)
+        return 1;
+    const ir_program *p = &s->db->prog;
+    const ir_rule *r = &p->rules.items[rule->index];
+    if (r->ns != s->clam_ns || !(r->flags & IR_RULE_EARLY) || r->strings_count != 1)
+        return 1;
+    const ir_node *t = body_test(p, r->cond);
+    if (!t || t->a != r->strings_first)
+        return 1;
+    detail_pass(s, t->a);
+    size_t n = 0, hits = 0;
+    const mt_match *m = mt_matches(s->ms, t->a, &n);
+    if (t->op == IR_OP_STR_FOUND) {
+        /* a pattern split at `*` counts its completed tails, as clamscan */
+        return mt_clam_count(s->ms, t->a, &hits) && hits ? hits : (n ? n : 1);
+    }
+    int64_t lo, hi;
+    if (!ev_range_value(s->ev, s->cur_in, t->b, &lo, &hi))
+        return 1;
+    for (size_t k = 0; k < n; k++)
+        hits += (int64_t)m[k].offset >= lo && (int64_t)m[k].offset <= hi;
+    return hits ? hits : 1;
+}
+
+const char *vigil_scanner_view(const vigil_scanner *s)
+{
+    return s && s->in_callback ? s->view : NULL;
 }

@@ -26,6 +26,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ftype.h"
+#include "hexprog.h"
+
 /* Node building with sticky failure: after the first failed allocation every
  * builder returns IR_NONE and the caller reports VIGIL_E_NOMEM once. */
 typedef struct lw {
@@ -614,4 +617,44 @@ vigil_status cv_lower_ldb(ir_program *p, const cv_ldb *sig, const char *name, co
 bool cv_flevel_ok(const cv_flevel *fl)
 {
     return (!fl->has_min || fl->min <= CV_FLEVEL) && (!fl->has_max || fl->max >= CV_FLEVEL);
+}
+
+/* ---- file-type body rows ---------------------------------------------- */
+
+vigil_status cv_lower_ftypes(ir_program *p)
+{
+    cv_arena arena, *a = &arena;
+    cv_arena_init(a);
+    vigil_status st = VIGIL_OK;
+    for (size_t i = 0; st == VIGIL_OK && i < cv_ftype_body_count; i++) {
+        const char *row = cv_ftype_body_rows[i];
+        cv_ftm t;
+        cv_error err = {{0}};
+        if (cv_parse_ftm(row, strlen(row), a, &t, &err) != CV_OK || t.magictype != 1)
+            continue; /* the table is generated from rows libclamav loads */
+        re_prog *prog = NULL;
+        re_error rerr = {{0}, 0};
+        if (cv_compile_pattern(t.hex.text.p, t.hex.text.len, 0, &prog, &rerr) != VIGIL_OK)
+            continue;
+        re_free(prog);
+        size_t r0 = p->rules.len, s0 = p->strings.len, m0 = p->metas.len, n0 = p->nodes.len;
+        char name[64];
+        snprintf(name, sizeof(name), "vigil.ftype.%zu", i);
+        cv_origin o = {.type = "ftm", .source = "libclamav built-in file types",
+                       .line = (uint32_t)i + 1};
+        lw w = {.p = p};
+        st = begin_rule(&w, name, &o);
+        if (st == VIGIL_OK)
+            st = add_meta(p, "ftype", cv_filetype_names[t.detected_type]);
+        if (st == VIGIL_OK) {
+            p->rules.items[w.rule].metas_count++;
+            p->rules.items[w.rule].flags |= IR_RULE_PRIVATE | IR_RULE_FTYPE;
+            uint32_t s = add_string(&w, "$", &t.hex, 0);
+            st = end_rule(&w, present(&w, s, &t.offset));
+        }
+        if (st != VIGIL_OK)
+            rollback(p, r0, s0, m0, n0);
+    }
+    cv_arena_free(a);
+    return st;
 }

@@ -43,6 +43,7 @@ void cv_objinfo_init(cv_objinfo *oi, const uint8_t *data, size_t len)
         oi->target = CV_TARGET_MACHO;
         cv_macho_init(oi);
     }
+    oi->targets = 1u << oi->target;
 }
 
 uint32_t cv_objinfo_target(const cv_objinfo *oi)

@@ -31,7 +31,9 @@ enum { CV_TARGET_NONE = 0, CV_TARGET_PE = 1, CV_TARGET_ELF = 6, CV_TARGET_MACHO 
 typedef struct cv_objinfo {
     const uint8_t *data;
     size_t len;
-    uint32_t target;    /* CV_TARGET_* */
+    uint32_t target;    /* CV_TARGET_*: the executable format parsed */
+    uint32_t targets;   /* bit t: target-t signatures apply in the current pass
+                         * (ftype.h decides; cv_objinfo_init sets target's) */
     bool valid;         /* libclamav parsed the headers (cli_targetinfo status 1) */
     uint32_t ep;        /* entry point file offset, when valid */
     uint32_t nsections; /* section count, when valid */

@@ -16,7 +16,7 @@
  * signatures (DB_SEC_CLAMAV, IR_PAT_CLAMAV strings, IR_OP_CLAM_* nodes).
  * 5: ClamAV PCRE and byte-compare subsignatures (IR_OP_CLAM_PCRE,
  * IR_OP_CLAM_BYTECMP). */
-#define DB_FORMAT_VERSION 5u
+#define DB_FORMAT_VERSION 6u
 #define DB_BOM 0x01020304u
 
 enum db_section_id {

@@ -67,7 +67,7 @@ ev_value ev_clamav(ev_state *st, const ir_node *n)
     const cv_objinfo *oi = st->in->clam;
     switch (n->op) {
     case IR_OP_CLAM_TARGET:
-        return integer(n->aux == 0 || (oi && cv_objinfo_target(oi) == n->aux));
+        return integer(n->aux == 0 || (oi && n->aux < 32 && ((oi->targets >> n->aux) & 1u)));
     case IR_OP_CLAM_NSECTIONS:
         if (!oi || !cv_objinfo_valid(oi))
             return undef();

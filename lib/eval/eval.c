@@ -893,6 +893,19 @@ static bool rule_hit(const ev_state *st, const ir_rule *rule, uint32_t r)
     return false;
 }
 
+bool ev_range_value(ev_state *st, const ev_input *in, uint32_t range, int64_t *lo, int64_t *hi)
+{
+    if (!st || !in || in->prog != st->prog || range >= st->prog->nodes.len ||
+        st->prog->nodes.items[range].op != IR_OP_RANGE)
+        return false;
+    st->in = in;
+    st->cur_string = IR_NONE;
+    st->spine_top = 0;
+    bool ok = range_bounds(st, range, lo, hi);
+    st->in = NULL;
+    return ok;
+}
+
 vigil_status ev_run(ev_state *st, const ev_input *in, uint8_t *results)
 {
     if (!st || !in || !results || in->prog != st->prog || (in->len && !in->data))

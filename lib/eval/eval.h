@@ -79,4 +79,8 @@ vigil_status ev_run(ev_state *st, const ev_input *in, uint8_t *results);
  * in->matches is not read. Returns the number of rules left alive. */
 size_t ev_prefilter(ev_state *st, const ev_input *in, uint8_t *dead);
 
+/* The bounds of range node `range` for the object of `in` (after ev_run on
+ * it, outside ev_run); false when undefined. */
+bool ev_range_value(ev_state *st, const ev_input *in, uint32_t range, int64_t *lo, int64_t *hi);
+
 #endif

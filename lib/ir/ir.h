@@ -30,8 +30,15 @@
 /* ---- rules ---- */
 /* IR_RULE_EARLY: reported before ClamAV hash signatures (ClamAV body
  * signatures: clamscan finds them while it reads the object, then checks
- * the object's hashes, then its logical signatures). */
-enum { IR_RULE_PRIVATE = 1u << 0, IR_RULE_GLOBAL = 1u << 1, IR_RULE_EARLY = 1u << 2 };
+ * the object's hashes, then its logical signatures).
+ * IR_RULE_FTYPE: a ClamAV file-type body row (private; its meta "ftype"
+ * names the type it finds, lib/clamav/ftype.h). */
+enum {
+    IR_RULE_PRIVATE = 1u << 0,
+    IR_RULE_GLOBAL = 1u << 1,
+    IR_RULE_EARLY = 1u << 2,
+    IR_RULE_FTYPE = 1u << 3,
+};
 
 typedef struct ir_rule {
     uint32_t name;          /* str */

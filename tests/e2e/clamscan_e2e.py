@@ -158,9 +158,14 @@ def test_order(d):
     # the .ldb is given first: load order does not change the report order
     rc, out, _ = cs(d, "-d", "order/o.ldb", "-d", "order/o.hdb", "-d", "order/o.ndb", "-z",
                     "--no-summary", "order/six", "order/five")
+    # "abcdef" is ASCII text: clamscan scans it again as normalised text
+    # (the same bytes here), where the body and logical signatures match
+    # again; hashes are not looked up in that pass
     same("order: body, hash, logical; nothing in 5 bytes", out, [
         "order/six: Order.Body.UNOFFICIAL FOUND",
         "order/six: Order.Hash.UNOFFICIAL FOUND",
+        "order/six: Order.Logic.UNOFFICIAL FOUND",
+        "order/six: Order.Body.UNOFFICIAL FOUND",
         "order/six: Order.Logic.UNOFFICIAL FOUND",
         "order/five: OK",
     ])

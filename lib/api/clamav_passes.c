@@ -1,0 +1,256 @@
+/*
+ * clamav_passes.c - how libclamav 1.4.6 scans one object (cli_magic_scan),
+ * on top of the scanner's single matching pass over its bytes:
+ *
+ * - The object is typed (lib/clamav/ftype.h). Its type picks the target
+ *   whose signatures apply to the raw bytes next to target 0. Objects of
+ *   ignored types (media, databases) get no ClamAV scan at all; HTML gets
+ *   no raw scan (libclamav's HTMLSKIPRAW), only its normalised views.
+ * - The raw pass: body signatures, hash signatures, logical signatures.
+ * - Then, by type: text objects are scanned again as normalised text
+ *   (target 7 and 0), binary data is evaluated again as "OTHER" (target 14
+ *   and 0, hashes included), and ASCII text in which file-type rows found
+ *   mail is evaluated again as mail (target 4 and 0).
+ *
+ * A second evaluation of the same bytes reuses the matches; a derived view
+ * (normalised text) is matched on its own. Only ClamAV signatures are
+ * reported in these passes; clamscan --allmatch prints a signature once per
+ * pass it matches in, and so does vigil.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../clamav/text.h"
+#include "clamav_scan.h"
+#include "scanner_int.h"
+
+/* libclamav does not scan objects of 5 bytes or less ("file too small"). */
+#define CLAM_MIN_OBJECT 6
+
+#define ALL_TARGETS 0xffffffffu
+
+static uint32_t bit(uint32_t target)
+{
+    return 1u << target;
+}
+
+vigil_status api_clam_scanner_init(vigil_scanner *s)
+{
+    const ir_program *p = &s->db->prog;
+    size_t n = 0;
+    for (size_t i = 0; i < p->rules.len; i++)
+        n += (p->rules.items[i].flags & IR_RULE_FTYPE) != 0;
+    if (n == 0)
+        return VIGIL_OK;
+    s->ftrules = calloc(n, sizeof(*s->ftrules));
+    if (!s->ftrules)
+        return VIGIL_E_NOMEM;
+    for (size_t i = 0; i < p->rules.len; i++) {
+        const ir_rule *r = &p->rules.items[i];
+        size_t row;
+        if (!(r->flags & IR_RULE_FTYPE) || r->strings_count != 1 ||
+            sscanf(ir_str(p, r->name), "vigil.ftype.%zu", &row) != 1)
+            continue;
+        clam_ftrule *f = &s->ftrules[s->nftrules];
+        f->string = r->strings_first;
+        if (cv_ftype_body_row(row, &f->body))
+            s->nftrules++;
+    }
+    return VIGIL_OK;
+}
+
+void api_clam_begin(vigil_scanner *s, cv_objinfo *oi, const uint8_t *data, size_t len)
+{
+    const cv_ftypes *t = &s->db->ftypes;
+    clam_object *c = &s->clam;
+    c->small = len < CLAM_MIN_OBJECT;
+    c->allowed = false;
+    c->found = CV_FTYPE_NONE;
+    c->type = cv_ftype_initial(t, data, len);
+    c->raw = true;
+    /* text and binary data may still become anything a file-type row finds */
+    oi->targets = cv_ftype_is_raisable(t, c->type)
+                      ? ALL_TARGETS
+                      : bit(0) | bit(cv_ftype_target(t, c->type)) | bit(CV_TARGET_OTHER);
+}
+
+typedef struct ft_hit {
+    uint64_t end;
+    uint16_t type;
+} ft_hit;
+
+static int by_end(const void *a, const void *b)
+{
+    const ft_hit *x = a, *y = b;
+    return x->end < y->end ? -1 : x->end > y->end;
+}
+
+/* The type libclamav's matcher settles on from the file-type rows whose
+ * match lies within the first `limit` bytes, in the order it reports them
+ * (by end offset); CV_FTYPE_NONE when none. */
+static uint16_t rows_type(vigil_scanner *s, uint64_t limit)
+{
+    const cv_ftypes *t = &s->db->ftypes;
+    ft_hit hits[256];
+    size_t nh = 0;
+    for (size_t i = 0; s->matched && i < s->nftrules && nh < 256; i++) {
+        size_t n = 0;
+        const mt_match *m = mt_matches(s->ms, s->ftrules[i].string, &n);
+        for (size_t k = 0; k < n; k++) {
+            uint64_t end = m[k].offset + m[k].length;
+            if (end <= limit && cv_ftype_body_at(&s->ftrules[i].body, m[k].offset, s->len)) {
+                hits[nh++] = (ft_hit){end, s->ftrules[i].body.type};
+                break;
+            }
+        }
+    }
+    qsort(hits, nh, sizeof(hits[0]), by_end);
+    uint16_t type = CV_FTYPE_NONE;
+    for (size_t i = 0; i < nh; i++)
+        type = cv_ftype_raise(t, type, hits[i].type);
+    return type;
+}
+
+void api_clam_settle(vigil_scanner *s, cv_objinfo *oi)
+{
+    const cv_ftypes *t = &s->db->ftypes;
+    clam_object *c = &s->clam;
+    if (cv_ftype_is_raisable(t, c->type)) {
+        uint16_t head = rows_type(s, s->len < CV_FTYPE_HEAD ? s->len : CV_FTYPE_HEAD);
+        if (head != CV_FTYPE_NONE)
+            c->type = head;
+    }
+    /* file-type rows found while the raw bytes are matched turn ASCII text
+     * (and GIF, for HTML) into HTML or mail for the later passes */
+    if (c->type == t->text_ascii || c->type == t->gif)
+        c->found = rows_type(s, UINT64_MAX);
+    c->raw = !c->small && c->type != t->ignored && c->type != t->html;
+    oi->targets = bit(0) | bit(cv_ftype_target(t, c->type));
+}
+
+/* Evaluates the raw bytes' matches again for another target. */
+static vigil_status reevaluate(vigil_scanner *s, ev_input *in, uint32_t target, uint8_t *results)
+{
+    cv_objinfo *oi = (cv_objinfo *)in->clam;
+    oi->targets = bit(0) | bit(target);
+    s->cur_in = in;
+    return ev_run(s->ev, in, results);
+}
+
+/* Reports a pass's results (held in results, the scanner's own or the
+ * stash): ClamAV signatures only, hashes again when libclamav looks them
+ * up in that pass. */
+static vigil_status report(vigil_scanner *s, uint8_t *results, bool hashes, vigil_scan_fn fn,
+                           void *user)
+{
+    uint8_t *own = s->results;
+    if (!s->cur_in)
+        s->matched = false; /* no evaluation to count body-signature hits with */
+    size_t keep = s->hash_hits.len;
+    s->results = results;
+    if (!hashes)
+        s->hash_hits.len = 0;
+    vigil_status st = api_scan_report(s, true, false, fn, user);
+    s->results = own;
+    s->hash_hits.len = keep;
+    return st;
+}
+
+/* Matches and evaluates a derived view of the object (normalised text) as
+ * libclamav scans it: targets 0 and `target`, no file type of its own. */
+static vigil_status derived_pass(vigil_scanner *s, const ev_input *parent, const uint8_t *buf,
+                                 size_t len, uint32_t target, const char *view,
+                                 vigil_scan_fn fn, void *user)
+{
+    const ir_program *p = &s->db->prog;
+    cv_objinfo oi = {.data = buf, .len = len, .targets = bit(0) | bit(target)};
+    ev_input in = *parent;
+    in.data = buf;
+    in.len = len;
+    in.clam = &oi;
+    in.has_entrypoint = false;
+    in.matches = NULL;
+    ev_prefilter(s->ev, &in, s->dead);
+    /* YARA rules were reported with the object itself */
+    size_t alive = 0;
+    for (size_t i = 0; i < p->rules.len; i++) {
+        if (p->rules.items[i].ns != s->clam_ns)
+            s->dead[i] = 1;
+        alive += !s->dead[i];
+    }
+    s->matched = false;
+    s->partial = false;
+    if (alive > 0) {
+        vigil_status st = matcher_scan(s->db->m, s->ms, buf, len, s->mt_flags | MT_FAST);
+        if (st != VIGIL_OK)
+            return st;
+        in.matches = s->ms;
+        s->matched = true;
+        s->partial = !(s->flags & VIGIL_SCAN_FAST);
+    }
+    s->data = buf;
+    s->len = len;
+    s->view = view;
+    vigil_status st = ev_run(s->ev, &in, s->results);
+    if (st != VIGIL_OK)
+        return st;
+    s->cur_in = &in;
+    st = report(s, s->results, false, fn, user);
+    s->cur_in = NULL;
+    return st;
+}
+
+/* clamscan's normalised-text pass (cli_scanscript). */
+static vigil_status text_pass(vigil_scanner *s, const ev_input *in, vigil_scan_fn fn, void *user)
+{
+    const uint8_t *data = in->data;
+    size_t len = in->len;
+    if (len > CV_TEXT_MAX_NORMALISE)
+        return VIGIL_OK;
+    if (s->norm_cap < len) {
+        uint8_t *n = realloc(s->norm, len);
+        if (!n)
+            return VIGIL_E_NOMEM;
+        s->norm = n;
+        s->norm_cap = len;
+    }
+    size_t n = cv_text_normalise(data, len, 0, s->norm, s->norm_cap);
+    return derived_pass(s, in, s->norm, n, CV_TARGET_TEXT, "normalised text", fn, user);
+}
+
+vigil_status api_clam_after_raw(vigil_scanner *s, ev_input *in, vigil_scan_fn fn, void *user)
+{
+    const cv_ftypes *t = &s->db->ftypes;
+    const clam_object *c = &s->clam;
+    vigil_status st = VIGIL_OK;
+    if (cv_ftype_other_pass(t, c->type)) {
+        /* binary data is looked at once more as "OTHER" (target 14), hashes
+         * included */
+        st = reevaluate(s, in, CV_TARGET_OTHER, s->results);
+        if (st == VIGIL_OK)
+            st = report(s, s->results, true, fn, user);
+        return st;
+    }
+    if (!cv_ftype_is_text(t, c->type))
+        return VIGIL_OK;
+    bool html = c->type == t->text_ascii && c->found == t->html;
+    bool mail = c->type == t->text_ascii && c->found == t->mail;
+    /* the mail pass comes last but reads the raw matches, which the text
+     * pass replaces */
+    if (mail)
+        st = reevaluate(s, in, CV_TARGET_MAIL, s->stash);
+    if (st == VIGIL_OK && !html)
+        st = text_pass(s, in, fn, user);
+    if (st == VIGIL_OK && mail) {
+        /* the matches in hand are the normalised text's: this pass's
+         * detections come without string details */
+        s->data = in->data;
+        s->len = in->len;
+        s->view = NULL;
+        s->matched = false;
+        s->cur_in = NULL;
+        st = report(s, s->stash, true, fn, user);
+    }
+    return st;
+}

@@ -1,0 +1,89 @@
+/*
+ * scanner_int.h - the scanner's state, shared by scanner.c (one object's
+ * scan) and clamav_passes.c (the passes libclamav makes over an object
+ * besides the raw one: typing, normalised text, binary data's second pass).
+ */
+#ifndef VIGIL_API_SCANNER_INT_H
+#define VIGIL_API_SCANNER_INT_H
+
+#include "../clamav/ftype.h"
+#include "../clamav/objinfo.h"
+#include "../eval/eval.h"
+#include "../util/file.h"
+#include "internal.h"
+
+typedef struct hash_hit {
+    uint32_t table, index;
+} hash_hit;
+
+/* What ClamAV makes of the object being scanned (clamav_passes.c). */
+typedef struct clam_object {
+    bool on;          /* the database has ClamAV signatures or hashes */
+    uint16_t type;    /* libclamav's file type (lib/clamav/ftype.h) */
+    uint16_t found;   /* type the file-type rows found anywhere, or CV_FTYPE_NONE */
+    bool raw;         /* signatures and hashes apply to the raw bytes */
+    bool allowed;     /* on an allow list: no ClamAV detection at all */
+    bool small;       /* 5 bytes or less: libclamav does not scan it */
+} clam_object;
+
+/* A file-type body row lowered as a rule (IR_RULE_FTYPE). */
+typedef struct clam_ftrule {
+    uint32_t string; /* its one string */
+    cv_ftype_body body;
+} clam_ftrule;
+
+struct vigil_scanner {
+    const struct vigil_db *db;
+    mt_scratch *ms;
+    ev_state *ev;
+    uint8_t *results;
+    uint8_t *dead;       /* per rule: decided false before matching (ev_prefilter) */
+    bool matched;        /* the matcher ran for the current object */
+    bool partial;        /* ... in fast mode without the user asking: presence-only
+                          * strings hold their first match only (detail_pass) */
+    unsigned mt_flags;   /* the matcher flags of the current object */
+    ir_external *ext; /* this scanner's external values */
+    unsigned flags;
+    unsigned timeout;
+    util_readbuf rb;     /* file contents, reused between files */
+    const uint8_t *data; /* object being scanned, for match data */
+    size_t len;
+    bool in_callback;
+    mo_set *mods;        /* the db's imported modules, loaded per object on demand */
+    vigil_log_fn log;
+    void *log_user;
+    uint32_t clam_ns;      /* namespace of ClamAV signatures, or IR_NONE */
+    api_hash_rule hash_rule; /* handle of the hash signature being reported */
+    VEC(hash_hit) hash_hits; /* this object's hash detections */
+    clam_object clam;
+    clam_ftrule *ftrules;    /* the database's file-type rows */
+    size_t nftrules;
+    uint8_t *stash;          /* per rule: results of a pass reported later */
+    uint8_t *norm;           /* normalised text of the current object */
+    size_t norm_cap;
+    const char *view;        /* NULL, or which derived view of the object is reported */
+    const ev_input *cur_in;  /* the evaluation being reported (vigil_scanner_rule_hits) */
+    char last_error[512];
+};
+
+
+/* One pass of rule events after ev_run: the IR_RULE_EARLY rules, the hash
+ * detections in s->hash_hits, then the other rules. clam_only: ClamAV
+ * signatures only; clam_off: no ClamAV signature at all. */
+vigil_status api_scan_report(vigil_scanner *s, bool clam_only, bool clam_off, vigil_scan_fn fn,
+                             void *user);
+
+/* Finds the database's file-type rows (vigil_scanner_new). */
+vigil_status api_clam_scanner_init(vigil_scanner *s);
+
+/* ClamAV typing, before matching: the initial type, and oi->targets set to
+ * every target any pass may use (the prefilter's view). */
+void api_clam_begin(vigil_scanner *s, cv_objinfo *oi, const uint8_t *data, size_t len);
+/* After matching: the final type (file-type rows within the first KiB),
+ * the type found anywhere, whether the raw pass happens; oi->targets set
+ * to the raw pass's. */
+void api_clam_settle(vigil_scanner *s, cv_objinfo *oi);
+/* The passes after the raw one (re-evaluations and derived views). */
+vigil_status api_clam_after_raw(vigil_scanner *s, ev_input *in, vigil_scan_fn fn, void *user);
+
+#endif

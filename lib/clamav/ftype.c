@@ -1,0 +1,180 @@
+/*
+ * ftype.c - libclamav's typing of an object (see ftype.h): the magic rows
+ * of the built-in table, text detection, and the rules by which body rows
+ * raise a type and a type selects target-specific signatures.
+ */
+#include "ftype.h"
+
+#include <string.h>
+
+#include "clamav/sig.h"
+#include "text.h"
+
+static bool code(const char *name, uint16_t *out)
+{
+    return cv_filetype_lookup(name, strlen(name), out);
+}
+
+bool cv_ftypes_init(cv_ftypes *t)
+{
+    memset(t, 0, sizeof(*t));
+    if (cv_ftype_magic_count > CV_FTYPE_MAX_MAGIC)
+        return false;
+    for (size_t i = 0; i < cv_ftype_magic_count; i++)
+        if (!code(cv_ftype_magic_rows[i].type, &t->magic[i]))
+            return false;
+    t->nmagic = cv_ftype_magic_count;
+    return code("CL_TYPE_TEXT_ASCII", &t->text_ascii) && code("CL_TYPE_TEXT_UTF8", &t->text_utf8) &&
+           code("CL_TYPE_TEXT_UTF16LE", &t->text_utf16le) &&
+           code("CL_TYPE_TEXT_UTF16BE", &t->text_utf16be) &&
+           code("CL_TYPE_BINARY_DATA", &t->binary) && code("CL_TYPE_IGNORED", &t->ignored) &&
+           code("CL_TYPE_ANY", &t->any) && code("CL_TYPE_HTML", &t->html) &&
+           code("CL_TYPE_HTML_UTF16", &t->html_utf16) && code("CL_TYPE_MAIL", &t->mail) &&
+           code("CL_TYPE_MSEXE", &t->msexe) && code("CL_TYPE_ELF", &t->elf) &&
+           code("CL_TYPE_MACHO", &t->macho) && code("CL_TYPE_MACHO_UNIBIN", &t->macho_unibin) &&
+           code("CL_TYPE_MSOLE2", &t->msole2) && code("CL_TYPE_PDF", &t->pdf) &&
+           code("CL_TYPE_SWF", &t->swf) && code("CL_TYPE_JAVA", &t->java) &&
+           code("CL_TYPE_GRAPHICS", &t->graphics) && code("CL_TYPE_GIF", &t->gif) &&
+           code("CL_TYPE_PNG", &t->png) && code("CL_TYPE_JPEG", &t->jpeg) &&
+           code("CL_TYPE_TIFF", &t->tiff) && code("CL_TYPE_INTERNAL", &t->internal) &&
+           code("CL_TYPE_PYTHON_COMPILED", &t->python_compiled);
+}
+
+uint16_t cv_ftype_initial(const cv_ftypes *t, const uint8_t *data, size_t len)
+{
+    size_t head = len < CV_FTYPE_HEAD ? len : CV_FTYPE_HEAD;
+    /* libclamav prepends each row to its list while loading: the last row
+     * is tried first */
+    for (size_t i = t->nmagic; i-- > 0;) {
+        const cv_ftype_magic_row *r = &cv_ftype_magic_rows[i];
+        if (r->offset <= head && r->len <= head - r->offset &&
+            memcmp(data + r->offset, r->magic, r->len) == 0)
+            return t->magic[i];
+    }
+    switch (cv_text_type(data, head)) {
+    case CV_TEXT_ASCII:
+        return t->text_ascii;
+    case CV_TEXT_UTF8:
+        return t->text_utf8;
+    case CV_TEXT_UTF16LE:
+        return t->text_utf16le;
+    case CV_TEXT_UTF16BE:
+        return t->text_utf16be;
+    default:
+        return t->binary;
+    }
+}
+
+bool cv_ftype_is_text(const cv_ftypes *t, uint16_t type)
+{
+    return type == t->text_ascii || type == t->text_utf8 || type == t->text_utf16le ||
+           type == t->text_utf16be;
+}
+
+bool cv_ftype_is_raisable(const cv_ftypes *t, uint16_t type)
+{
+    return cv_ftype_is_text(t, type) || type == t->binary;
+}
+
+/* libclamav's cli_file_t order from CL_TYPE_SFX on (1.4): every type here
+ * replaces the current one when a body row finds it. Types before SFX that
+ * body rows can find, in their enum order. */
+static const char *const low_order[] = {
+    "CL_TYPE_TEXT_ASCII", "CL_TYPE_TEXT_UTF8", "CL_TYPE_TEXT_UTF16LE", "CL_TYPE_TEXT_UTF16BE",
+    "CL_TYPE_BINARY_DATA", "CL_TYPE_MSEXE", "CL_TYPE_MACHO_UNIBIN", "CL_TYPE_SIS",
+    "CL_TYPE_PDF", "CL_TYPE_JAVA", "CL_TYPE_MBR", "CL_TYPE_HTML", "CL_TYPE_MAIL",
+};
+
+/* 0 for SFX-or-later types (everything not in low_order), else 1 + index. */
+static size_t low_rank(uint16_t type)
+{
+    const char *name = cv_filetype_names[type];
+    for (size_t i = 0; i < sizeof(low_order) / sizeof(low_order[0]); i++)
+        if (strcmp(low_order[i], name) == 0)
+            return i + 1;
+    return 0;
+}
+
+uint16_t cv_ftype_raise(const cv_ftypes *t, uint16_t cur, uint16_t found)
+{
+    if (cur == CV_FTYPE_NONE || found == t->msexe)
+        return found;
+    size_t f = low_rank(found), c = low_rank(cur);
+    if (f == 0)
+        return found; /* SFX or later */
+    if (c == 0)
+        return cur;
+    return f > c ? found : cur;
+}
+
+uint32_t cv_ftype_target(const cv_ftypes *t, uint16_t type)
+{
+    if (type == t->msexe)
+        return 1;
+    if (type == t->msole2)
+        return 2;
+    if (type == t->html)
+        return CV_TARGET_HTML;
+    if (type == t->mail)
+        return CV_TARGET_MAIL;
+    if (type == t->graphics || type == t->gif || type == t->png || type == t->jpeg ||
+        type == t->tiff)
+        return 5;
+    if (type == t->elf)
+        return 6;
+    if (type == t->macho || type == t->macho_unibin)
+        return 9;
+    if (type == t->pdf)
+        return 10;
+    if (type == t->swf)
+        return 11;
+    if (type == t->java)
+        return 12;
+    if (type == t->internal)
+        return 13;
+    return 0;
+}
+
+bool cv_ftype_body_row(size_t i, cv_ftype_body *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (i >= cv_ftype_body_count)
+        return false;
+    cv_arena a;
+    cv_arena_init(&a);
+    cv_ftm t;
+    cv_error err = {{0}};
+    const char *row = cv_ftype_body_rows[i];
+    bool ok = cv_parse_ftm(row, strlen(row), &a, &t, &err) == CV_OK && t.magictype == 1;
+    if (ok) {
+        out->type = t.detected_type;
+        out->value = t.offset.value;
+        out->shift = t.offset.shift;
+        if (t.offset.kind == CV_OFF_ANY)
+            out->anywhere = true;
+        else if (t.offset.kind == CV_OFF_EOF_MINUS)
+            out->from_eof = true;
+        else
+            ok = t.offset.kind == CV_OFF_ABSOLUTE;
+    }
+    cv_arena_free(&a);
+    return ok;
+}
+
+bool cv_ftype_body_at(const cv_ftype_body *b, uint64_t start, uint64_t len)
+{
+    if (b->anywhere)
+        return true;
+    uint64_t lo = b->value;
+    if (b->from_eof) {
+        if (len < b->value)
+            return false;
+        lo = len - b->value;
+    }
+    return start >= lo && start - lo <= b->shift;
+}
+
+bool cv_ftype_other_pass(const cv_ftypes *t, uint16_t type)
+{
+    return type == t->binary || type == t->python_compiled;
+}
