@@ -29,10 +29,7 @@ static vigil_status on_event(vigil_scanner *sc, vigil_event ev, const vigil_rule
     const char *ns = vigil_rule_namespace(r);
     if (!ns || strcmp(ns, "clamav") != 0)
         return VIGIL_OK;
-    /* clamscan --allmatch prints a body signature once per match */
-    size_t n = s->o->allmatch ? vigil_scanner_rule_hits(sc, r) : 1;
-    for (size_t i = 0; i < n; i++)
-        cs_found(s->out, sc, s->path, r);
+    cs_found(s->out, sc, s->path, r);
     s->hits++;
     /* Without -z a file is done at its first detection, as in clamscan. */
     return s->o->allmatch ? VIGIL_OK : VIGIL_E_ABORTED;

@@ -49,6 +49,9 @@ int cmd_clamscan(int argc, char **argv)
         cs_error(&out, "Can't allocate memory\n");
         goto out;
     }
+    /* clamscan --allmatch prints a body signature once per match */
+    if (o.allmatch)
+        vigil_scanner_set_flags(scanner, VIGIL_SCAN_EVERY_MATCH);
     if (o.progress) {
         progress_init(&pr, true);
         out.pr = &pr;

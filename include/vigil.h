@@ -267,6 +267,9 @@ enum {
     VIGIL_SCAN_REPORT_NOT_MATCHING = 1u << 1,  /* also report false rules (yara -n) */
     VIGIL_SCAN_MODULE_DATA = 1u << 2,          /* load every imported module and report
                                                 * VIGIL_EV_MODULE_DATA (yara -D) */
+    VIGIL_SCAN_EVERY_MATCH = 1u << 3,          /* report a ClamAV body signature once per
+                                                * match in its offset range, in clamscan's
+                                                * order (clamscan --allmatch) */
 };
 void vigil_scanner_set_flags(vigil_scanner *s, unsigned flags);
 void vigil_scanner_set_timeout(vigil_scanner *s, unsigned seconds); /* 0 = none */
@@ -306,11 +309,6 @@ vigil_status vigil_scanner_reset(vigil_scanner *s);
 size_t vigil_scanner_match_count(vigil_scanner *s, const vigil_rule *rule, size_t i);
 vigil_match vigil_scanner_match(vigil_scanner *s, const vigil_rule *rule, size_t i,
                                 size_t k);
-/* Valid only inside the scan callback, for a matching rule: how many times
- * the rule's own tool reports it in all-matches mode for this pass over the
- * object. A ClamAV body signature (.ndb) is reported by clamscan --allmatch
- * once per match in its offset range; every other rule once. */
-size_t vigil_scanner_rule_hits(vigil_scanner *s, const vigil_rule *rule);
 /* Valid only inside the scan callback: NULL when the matches refer to the
  * object's own bytes, else the name of the view of it they were found in
  * (ClamAV scans text objects again as "normalised text"); offsets and data

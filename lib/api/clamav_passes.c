@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../clamav/htmlnorm.h"
 #include "../clamav/text.h"
 #include "clamav_scan.h"
 #include "scanner_int.h"
@@ -157,14 +158,26 @@ static vigil_status report(vigil_scanner *s, uint8_t *results, bool hashes, vigi
     return st;
 }
 
-/* Matches and evaluates a derived view of the object (normalised text) as
- * libclamav scans it: targets 0 and `target`, no file type of its own. */
+/* Matches and evaluates a derived view of the object (normalised text,
+ * normalised HTML) as libclamav scans it: targets 0 and `target`, no file
+ * type of its own; as_file: as a file of its own (cli_scan_desc), not a
+ * buffer of the object's layer (cli_scan_buff). */
+static bool collect_hit(void *user, uint32_t table, uint32_t index)
+{
+    vigil_scanner *s = user;
+    return vec_push(&s->hash_hits, ((hash_hit){table, index}));
+}
+
 static vigil_status derived_pass(vigil_scanner *s, const ev_input *parent, const uint8_t *buf,
-                                 size_t len, uint32_t target, const char *view,
+                                 size_t len, uint32_t target, bool as_file, const char *view,
                                  vigil_scan_fn fn, void *user)
 {
     const ir_program *p = &s->db->prog;
-    cv_objinfo oi = {.data = buf, .len = len, .targets = bit(0) | bit(target)};
+    /* a view scanned as a file of its own is one layer down and looked up
+     * in the hash tables (and its allow lists clear its detections) */
+    bool hashes = as_file;
+    cv_objinfo oi = {.data = buf, .len = len, .targets = bit(0) | bit(target),
+                     .depth = as_file ? 1 : 0};
     ev_input in = *parent;
     in.data = buf;
     in.len = len;
@@ -192,12 +205,28 @@ static vigil_status derived_pass(vigil_scanner *s, const ev_input *parent, const
     s->data = buf;
     s->len = len;
     s->view = view;
-    vigil_status st = ev_run(s->ev, &in, s->results);
-    if (st != VIGIL_OK)
-        return st;
-    s->cur_in = &in;
-    st = report(s, s->results, false, fn, user);
-    s->cur_in = NULL;
+    size_t keep = s->hash_hits.len;
+    bool allowed = false;
+    vigil_status st = VIGIL_OK;
+    if (hashes && s->db->has_hashes)
+        st = api_clamav_hashes(s->db, buf, len, &oi, collect_hit, s, &allowed);
+    if (st == VIGIL_OK)
+        st = ev_run(s->ev, &in, s->results);
+    if (st == VIGIL_OK && !allowed) {
+        s->cur_in = &in;
+        if (hashes) {
+            /* the view's own hash hits, then the object's are restored */
+            hash_hit *own = s->hash_hits.items;
+            size_t n = s->hash_hits.len - keep;
+            memmove(own, own + keep, n * sizeof(*own));
+            s->hash_hits.len = n;
+            st = api_scan_report(s, true, false, fn, user);
+        } else {
+            st = report(s, s->results, false, fn, user);
+        }
+        s->cur_in = NULL;
+    }
+    s->hash_hits.len = hashes ? 0 : keep;
     return st;
 }
 
@@ -216,7 +245,39 @@ static vigil_status text_pass(vigil_scanner *s, const ev_input *in, vigil_scan_f
         s->norm_cap = len;
     }
     size_t n = cv_text_normalise(data, len, 0, s->norm, s->norm_cap);
-    return derived_pass(s, in, s->norm, n, CV_TARGET_TEXT, "normalised text", fn, user);
+    return derived_pass(s, in, s->norm, n, CV_TARGET_TEXT, false, "normalised text", fn, user);
+}
+
+/* clamscan's HTML passes (cli_scanhtml): the normalised document, its text
+ * outside tags (both as HTML: targets 3 and 0) and its scripts (as HTML,
+ * then as text), each looked up in the hash tables like a file. */
+static vigil_status html_passes(vigil_scanner *s, const ev_input *in, vigil_scan_fn fn,
+                                void *user)
+{
+    if (in->len > CV_HTML_MAX_NORMALIZE)
+        return VIGIL_OK;
+    cv_html_out out;
+    cv_html_limits lim = {.max_output = (size_t)CV_HTML_MAX_NORMALIZE * 4};
+    cv_html_status hs = cv_html_normalise(in->data, in->len, &lim, &out);
+    if (hs == CV_HTML_NOMEM)
+        return VIGIL_E_NOMEM;
+    if (hs != CV_HTML_OK)
+        return VIGIL_OK; /* past the guard on memory: nothing to scan */
+    vigil_status st = VIGIL_OK;
+    if (out.nocomment.exists)
+        st = derived_pass(s, in, out.nocomment.data, out.nocomment.len, CV_TARGET_HTML, true,
+                          "normalised HTML", fn, user);
+    if (st == VIGIL_OK && out.notags.exists && in->len <= CV_HTML_MAX_NOTAGS)
+        st = derived_pass(s, in, out.notags.data, out.notags.len, CV_TARGET_HTML, true,
+                          "HTML text without tags", fn, user);
+    if (st == VIGIL_OK && out.javascript.exists)
+        st = derived_pass(s, in, out.javascript.data, out.javascript.len, CV_TARGET_HTML, true,
+                          "HTML scripts", fn, user);
+    if (st == VIGIL_OK && out.javascript.exists)
+        st = derived_pass(s, in, out.javascript.data, out.javascript.len, CV_TARGET_TEXT, true,
+                          "HTML scripts as text", fn, user);
+    cv_html_out_free(&out);
+    return st;
 }
 
 vigil_status api_clam_after_raw(vigil_scanner *s, ev_input *in, vigil_scan_fn fn, void *user)
@@ -224,6 +285,10 @@ vigil_status api_clam_after_raw(vigil_scanner *s, ev_input *in, vigil_scan_fn fn
     const cv_ftypes *t = &s->db->ftypes;
     const clam_object *c = &s->clam;
     vigil_status st = VIGIL_OK;
+    /* HTML has no raw pass: its views are all there is (libclamav scans
+     * them before the raw pass it skips; YARA rules were reported first) */
+    if (c->type == t->html || (c->type == t->gif && c->found == t->html))
+        return html_passes(s, in, fn, user);
     if (cv_ftype_other_pass(t, c->type)) {
         /* binary data is looked at once more as "OTHER" (target 14), hashes
          * included */
@@ -237,9 +302,11 @@ vigil_status api_clam_after_raw(vigil_scanner *s, ev_input *in, vigil_scan_fn fn
     bool html = c->type == t->text_ascii && c->found == t->html;
     bool mail = c->type == t->text_ascii && c->found == t->mail;
     /* the mail pass comes last but reads the raw matches, which the text
-     * pass replaces */
+     * and HTML passes replace */
     if (mail)
         st = reevaluate(s, in, CV_TARGET_MAIL, s->stash);
+    if (st == VIGIL_OK && html)
+        st = html_passes(s, in, fn, user);
     if (st == VIGIL_OK && !html)
         st = text_pass(s, in, fn, user);
     if (st == VIGIL_OK && mail) {

@@ -101,6 +101,8 @@ vigil_status vigil_scanner_new(const vigil_db *db, vigil_scanner **out)
     }
     if (st == VIGIL_OK && db->clam_rules)
         st = api_clam_scanner_init(s);
+    if (st == VIGIL_OK && db->clam_rules)
+        st = api_clam_order_init(s);
     if (st != VIGIL_OK) {
         vigil_scanner_free(s);
         return st;
@@ -121,6 +123,8 @@ void vigil_scanner_free(vigil_scanner *s)
     free(s->stash);
     free(s->norm);
     free(s->ftrules);
+    free(s->clam_rank);
+    vec_free(&s->order_keys);
     free(s->ext);
     vec_free(&s->hash_hits);
     util_readbuf_release(&s->rb, true);
@@ -393,17 +397,20 @@ aborted:
     return VIGIL_E_ABORTED;
 }
 
-/* One pass of rule events: the IR_RULE_EARLY rules, or the others. */
+/* One pass of rule events: the IR_RULE_EARLY rules, or the others. YARA
+ * rules come in declaration order, ClamAV signatures in clamscan's
+ * (clamav_order.c). */
 static vigil_status report_rules(vigil_scanner *s, bool early, bool clam_only, bool clam_off,
                                  vigil_scan_fn fn, void *user)
 {
     const ir_program *p = &s->db->prog;
+    bool ordered = s->clam_rank && !(s->flags & VIGIL_SCAN_REPORT_NOT_MATCHING);
     for (uint32_t i = 0; i < p->rules.len; i++) {
         uint32_t flags = p->rules.items[i].flags;
         if ((flags & IR_RULE_PRIVATE) || !(flags & IR_RULE_EARLY) != !early)
             continue;
         bool clam = p->rules.items[i].ns == s->clam_ns;
-        if ((clam_off && clam) || (clam_only && !clam))
+        if ((clam_off && clam) || (clam_only && !clam) || (clam && ordered))
             continue;
         vigil_event ev;
         if (s->results[i])
@@ -413,6 +420,15 @@ static vigil_status report_rules(vigil_scanner *s, bool early, bool clam_only, b
         else
             continue;
         vigil_status st = fn(s, ev, &s->db->rules[i], 0, user);
+        if (st != VIGIL_OK)
+            return st;
+    }
+    if (!ordered || clam_off)
+        return VIGIL_OK;
+    size_t n = api_clam_order(s, early, s->results);
+    for (size_t k = 0; k < n; k++) {
+        vigil_status st =
+            fn(s, VIGIL_EV_RULE_MATCHING, &s->db->rules[api_clam_order_rule(s, k)], 0, user);
         if (st != VIGIL_OK)
             return st;
     }
@@ -504,49 +520,9 @@ vigil_match vigil_scanner_match(vigil_scanner *s, const vigil_rule *rule, size_t
     return m;
 }
 
-/* The string test of a ClamAV body signature's condition (lib/clamav/lower.c
- * cv_lower_ndb: the target gate `and` the string at its offset). */
-static const ir_node *body_test(const ir_program *p, uint32_t cond)
+void api_scan_full_matches(vigil_scanner *s, uint32_t si)
 {
-    for (int depth = 0; depth < 2 && cond < p->nodes.len; depth++) {
-        const ir_node *n = &p->nodes.items[cond];
-        if (n->op == IR_OP_STR_FOUND || n->op == IR_OP_STR_IN)
-            return n;
-        if (n->op != IR_OP_AND || n->b >= p->nodes.len)
-            return NULL;
-        const ir_node *b = &p->nodes.items[n->b];
-        if (b->op == IR_OP_STR_FOUND || b->op == IR_OP_STR_IN)
-            return b;
-        cond = n->a;
-    }
-    return NULL;
-}
-
-size_t vigil_scanner_rule_hits(vigil_scanner *s, const vigil_rule *rule)
-{
-    if (!s || !rule || !s->in_callback || rule->hash_table != API_NOT_HASH || !s->matched ||
-        !s->cur_in)
-        return 1;
-    const ir_program *p = &s->db->prog;
-    const ir_rule *r = &p->rules.items[rule->index];
-    if (r->ns != s->clam_ns || !(r->flags & IR_RULE_EARLY) || r->strings_count != 1)
-        return 1;
-    const ir_node *t = body_test(p, r->cond);
-    if (!t || t->a != r->strings_first)
-        return 1;
-    detail_pass(s, t->a);
-    size_t n = 0, hits = 0;
-    const mt_match *m = mt_matches(s->ms, t->a, &n);
-    if (t->op == IR_OP_STR_FOUND) {
-        /* a pattern split at `*` counts its completed tails, as clamscan */
-        return mt_clam_count(s->ms, t->a, &hits) && hits ? hits : (n ? n : 1);
-    }
-    int64_t lo, hi;
-    if (!ev_range_value(s->ev, s->cur_in, t->b, &lo, &hi))
-        return 1;
-    for (size_t k = 0; k < n; k++)
-        hits += (int64_t)m[k].offset >= lo && (int64_t)m[k].offset <= hi;
-    return hits ? hits : 1;
+    detail_pass(s, si);
 }
 
 const char *vigil_scanner_view(const vigil_scanner *s)

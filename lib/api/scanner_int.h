@@ -26,6 +26,18 @@ typedef struct clam_object {
     bool small;       /* 5 bytes or less: libclamav does not scan it */
 } clam_object;
 
+/* How clamscan ranks a signature's report within a pass (clamav_order.c):
+ * a reported ClamAV rule, generic (target 0) rather than the target
+ * type's, found by Aho-Corasick rather than Boyer-Moore. */
+enum { CLAM_RANK_AC = 1, CLAM_RANK_GENERIC = 2, CLAM_RANK_CLAM = 0x80 };
+
+/* One report of a ClamAV signature and where it sorts (clamav_order.c). */
+typedef struct clam_keyed {
+    uint64_t chunk, pos;
+    uint32_t rule;
+    uint8_t rank;
+} clam_keyed;
+
 /* A file-type body row lowered as a rule (IR_RULE_FTYPE). */
 typedef struct clam_ftrule {
     uint32_t string; /* its one string */
@@ -56,6 +68,8 @@ struct vigil_scanner {
     api_hash_rule hash_rule; /* handle of the hash signature being reported */
     VEC(hash_hit) hash_hits; /* this object's hash detections */
     clam_object clam;
+    uint8_t *clam_rank;      /* per rule: CLAM_RANK_* (clamav_order.c) */
+    VEC(clam_keyed) order_keys; /* api_clam_order's reports, in order */
     clam_ftrule *ftrules;    /* the database's file-type rows */
     size_t nftrules;
     uint8_t *stash;          /* per rule: results of a pass reported later */
@@ -75,6 +89,19 @@ vigil_status api_scan_report(vigil_scanner *s, bool clam_only, bool clam_off, vi
 
 /* Finds the database's file-type rows (vigil_scanner_new). */
 vigil_status api_clam_scanner_init(vigil_scanner *s);
+
+/* The report order of ClamAV signatures (clamav_order.c): per-rule ranks
+ * made once per scanner, then for one pass the reports of the true body
+ * signatures (early; one per match with VIGIL_SCAN_EVERY_MATCH) or logical
+ * signatures in clamscan's order; returns how many, api_clam_order_rule
+ * gives the k-th's rule. */
+vigil_status api_clam_order_init(vigil_scanner *s);
+size_t api_clam_order(vigil_scanner *s, bool early, const uint8_t *results);
+uint32_t api_clam_order_rule(const vigil_scanner *s, size_t k);
+/* Makes string si's match list complete (scanner.c's detail pass). */
+void api_scan_full_matches(vigil_scanner *s, uint32_t si);
+/* The string test of a body signature's condition, or NULL. */
+const ir_node *api_clam_body_test(const ir_program *p, uint32_t cond);
 
 /* ClamAV typing, before matching: the initial type, and oi->targets set to
  * every target any pass may use (the prefilter's view). */

@@ -523,15 +523,36 @@ static uint32_t in_range(lw *w, uint32_t value, const cv_range *r)
                 binary(w, IR_OP_LE, value, integer(w, r->max)));
 }
 
-/* The target block as gates. Container, Intermediates, HandlerType and
- * icon groups describe objects inside containers or PE resources, which
- * this build does not unpack yet: such signatures cannot match. */
+/* Whether every type of an Intermediates chain is CL_TYPE_ANY. */
+static bool any_chain(const cv_tdb *t, uint16_t any)
+{
+    for (uint32_t i = 0; i < t->nintermediates && i < 16; i++)
+        if (t->intermediates[i] != any)
+            return false;
+    return true;
+}
+
+/* The target block as gates. A file and the views libclamav makes of it
+ * have no container (libclamav reads CL_TYPE_ANY), so Container:CL_TYPE_ANY
+ * always holds and every other container type never does until archives
+ * are unpacked; an Intermediates chain of CL_TYPE_ANY holds as deep as
+ * libclamav's layer count reaches (a view scanned as a file of its own is
+ * one layer down), any other chain never. HandlerType and icon groups
+ * describe objects inside containers or PE resources: such signatures
+ * cannot match yet. (Checked with clamscan 1.4.6 over every CL_TYPE.) */
 static uint32_t tdb_gates(lw *w, const cv_tdb *t)
 {
-    if (t->has_container || t->has_handlertype || t->nintermediates || t->icongroup1.p ||
-        t->icongroup2.p)
+    uint16_t any = 0;
+    if (!cv_filetype_lookup("CL_TYPE_ANY", 11, &any))
+        return boolean(w, false);
+    if ((t->has_container && t->container != any) || (t->nintermediates && !any_chain(t, any)) ||
+        t->has_handlertype || t->icongroup1.p || t->icongroup2.p)
         return boolean(w, false);
     uint32_t g = target_gate(w, t->target);
+    if (t->nintermediates)
+        g = both(w, g,
+                 binary(w, IR_OP_GE, node(w, IR_OP_CLAM_DEPTH, IR_T_INT, 0, IR_NONE, IR_NONE),
+                        integer(w, t->nintermediates)));
     if (t->filesize.present)
         g = both(w, g,
                  in_range(w, node(w, IR_OP_FILESIZE, IR_T_INT, 0, IR_NONE, IR_NONE), &t->filesize));

@@ -34,6 +34,7 @@ typedef struct cv_objinfo {
     uint32_t target;    /* CV_TARGET_*: the executable format parsed */
     uint32_t targets;   /* bit t: target-t signatures apply in the current pass
                          * (ftype.h decides; cv_objinfo_init sets target's) */
+    uint32_t depth;     /* layers libclamav counts above the pass (0: the file) */
     bool valid;         /* libclamav parsed the headers (cli_targetinfo status 1) */
     uint32_t ep;        /* entry point file offset, when valid */
     uint32_t nsections; /* section count, when valid */

@@ -15,8 +15,9 @@
  * nodes; presence-only matching; FOR_IN variable counts. 4: ClamAV
  * signatures (DB_SEC_CLAMAV, IR_PAT_CLAMAV strings, IR_OP_CLAM_* nodes).
  * 5: ClamAV PCRE and byte-compare subsignatures (IR_OP_CLAM_PCRE,
- * IR_OP_CLAM_BYTECMP). */
-#define DB_FORMAT_VERSION 6u
+ * IR_OP_CLAM_BYTECMP). 6: libclamav's file-type rows (IR_RULE_FTYPE).
+ * 7: Container/Intermediates gates (IR_OP_CLAM_DEPTH). */
+#define DB_FORMAT_VERSION 7u
 #define DB_BOM 0x01020304u
 
 enum db_section_id {

@@ -68,6 +68,8 @@ ev_value ev_clamav(ev_state *st, const ir_node *n)
     switch (n->op) {
     case IR_OP_CLAM_TARGET:
         return integer(n->aux == 0 || (oi && n->aux < 32 && ((oi->targets >> n->aux) & 1u)));
+    case IR_OP_CLAM_DEPTH:
+        return integer(oi ? oi->depth : 0);
     case IR_OP_CLAM_NSECTIONS:
         if (!oi || !cv_objinfo_valid(oi))
             return undef();

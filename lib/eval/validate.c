@@ -58,6 +58,7 @@ static bool node_ok(const ir_program *p, const ir_node *n)
     case IR_OP_FILESIZE:
     case IR_OP_ENTRYPOINT:
     case IR_OP_CLAM_NSECTIONS:
+    case IR_OP_CLAM_DEPTH:
         return true;
     case IR_OP_CLAM_OFFSET:
         return n->aux <= IR_CLOFF_EOF;

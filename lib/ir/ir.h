@@ -186,9 +186,8 @@ typedef enum ir_op {
                         * aux = IR_CLOFF_*, a = section number (not a node),
                         * v.i = the signed addend; undefined when the object has
                         * no such position (not PE/ELF/Mach-O, no section a) */
-    IR_OP_CLAM_TARGET, /* bool: the object is of ClamAV target type aux (0 any,
-                        * 1 PE, 6 ELF, 9 Mach-O; others are false until the
-                        * containers issue) */
+    IR_OP_CLAM_TARGET, /* bool: target type aux's signatures apply in the
+                        * current pass (0: always; lib/clamav/ftype.h) */
     IR_OP_CLAM_NSECTIONS, /* int: PE/ELF/Mach-O section count, else undefined */
     IR_OP_CLAM_PCRE,   /* int: how many matches libclamav counts for a PCRE
                         * subsignature (lib/eval/clamav_pcre.c): a = its
@@ -202,7 +201,9 @@ typedef enum ir_op {
                         * match) or any node (an earlier byte compare: from
                         * offset 0 when true); v.s = ir_clam_bcmp (pool bytes,
                         * IR_CLAM_BCMP_SIZE); aux = IR_CLBC_* */
-
+    IR_OP_CLAM_DEPTH,  /* int: how many layers libclamav counts above the
+                        * current pass (0 for a file itself, 1 for a view of it
+                        * scanned as a file of its own, such as normalised HTML) */
     IR_OP__COUNT
 } ir_op;
 

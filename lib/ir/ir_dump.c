@@ -97,6 +97,7 @@ static void dump(const ir_program *p, uint32_t n, FILE *out, int depth)
     case IR_OP_FILESIZE:
     case IR_OP_ENTRYPOINT:
     case IR_OP_CLAM_NSECTIONS:
+    case IR_OP_CLAM_DEPTH:
         fputs(ir_op_name(nd->op), out);
         return;
     case IR_OP_CLAM_TARGET:

@@ -419,6 +419,67 @@ def test_permissions(d):
         same("unreadable: exit", rc, 2)
 
 
+def test_views(d):
+    """clamscan's passes over one file (raw, normalised text, binary data's
+    second look) through both front ends: clamscan -z prints each, a body
+    signature once per match; -s and --json of `vigil scan` name the view a
+    detection was found in, once per file."""
+    os.makedirs(f"{d}/views", exist_ok=True)
+    write(f"{d}/views/v.ndb", f"View.Upper:0:*:{hexs(b'MARKX')}\n"
+                             f"View.Lower:7:*:{hexs(b'markx')}\n"
+                             f"View.Other:14:*:{hexs(b'MARKX')}\n")
+    write(f"{d}/views/t.txt", b"Text MARKX and MARKX\n")
+    write(f"{d}/views/b.bin", b"\x00\x01\x02\x03MARKX\x00\x00\x00\x00")
+    write(f"{d}/views/g.ogg", b"OggS\x00MARKX\x00\x00")
+    rc, out, _ = cs(d, "-d", "views/v.ndb", "-z", "--no-summary", "views/t.txt", "views/b.bin",
+                    "views/g.ogg")
+    same("views: clamscan -z", out, [
+        "views/t.txt: View.Upper.UNOFFICIAL FOUND", "views/t.txt: View.Upper.UNOFFICIAL FOUND",
+        "views/t.txt: View.Lower.UNOFFICIAL FOUND", "views/t.txt: View.Lower.UNOFFICIAL FOUND",
+        "views/b.bin: View.Upper.UNOFFICIAL FOUND", "views/b.bin: View.Other.UNOFFICIAL FOUND",
+        "views/b.bin: View.Upper.UNOFFICIAL FOUND", "views/g.ogg: OK"])
+    # which signature a file is reported as (clamscan 1.4.6): Boyer-Moore
+    # literals before Aho-Corasick patterns, these by where their match
+    # ends, the target type's before generic ones; logical signatures the
+    # target type's first, then in load order
+    write(f"{d}/views/o.ndb", f"AC.Early:0:*:{hexs(b'AAAA')}??{hexs(b'BB')}\n"
+                             f"BM.Late:0:*:{hexs(b'XXXXX')}\n"
+                             f"AC.Two:0:*:{hexs(b'YY')}??{hexs(b'YY')}\n"
+                             f"Generic.First:0:*:{hexs(b'QQ')}??{hexs(b'QQ')}\n"
+                             f"Target.PE:1:*:{hexs(b'RRRR')}??{hexs(b'RR')}\n")
+    write(f"{d}/views/o.ldb", f"L.Generic;Engine:51-255,Target:0;0;{hexs(b'QQ')}??{hexs(b'QQ')}\n"
+                             f"L.PE;Engine:51-255,Target:1;0;{hexs(b'RRRR')}??{hexs(b'RR')}\n")
+    write(f"{d}/views/o1.txt", b"AAAAzBB......XXXXX....\n")
+    write(f"{d}/views/o2.txt", b"YY.YY..AAAAzBB\n")
+    write(f"{d}/views/o3.exe", b"MZQQ.QQ..RRRRzRR\n")
+    rc, out, _ = cs(d, "-d", "views/o.ndb", "--no-summary", "views/o1.txt", "views/o2.txt",
+                    "views/o3.exe")
+    same("order: the first detection", out, [
+        "views/o1.txt: BM.Late.UNOFFICIAL FOUND", "views/o2.txt: AC.Two.UNOFFICIAL FOUND",
+        "views/o3.exe: Target.PE.UNOFFICIAL FOUND"])
+    rc, out, _ = cs(d, "-d", "views/o.ldb", "-z", "--no-summary", "views/o3.exe")
+    same("order: logical signatures", out, [
+        "views/o3.exe: L.PE.UNOFFICIAL FOUND", "views/o3.exe: L.Generic.UNOFFICIAL FOUND"])
+    rc, out, _ = cs(d, "-d", "views/v.ndb", "--no-summary", "views/t.txt")
+    same("views: without -z the raw pass's first", out,
+         ["views/t.txt: View.Upper.UNOFFICIAL FOUND"])
+    e = {"XDG_CACHE_HOME": f"{d}/cache"}
+    rc, out, _ = run([VIGIL, "scan", "--no-default-rules", "--db", "views/v.ndb", "-s",
+                      "views/t.txt"], cwd=d, env=e)
+    text = out.decode()
+    check("views: native scan names each detection once",
+          text.count("clamav:View.Upper.UNOFFICIAL\n") == 1 and
+          text.count("clamav:View.Lower.UNOFFICIAL\n") == 1, text)
+    check("views: -s names the normalised view",
+          "ndb signature at views/v.ndb:2, in the file's normalised text" in text and
+          "0x5:$: 6D 61 72 6B 78" in text, text)
+    rc, out, _ = run([VIGIL, "scan", "--no-default-rules", "--db", "views/v.ndb", "--json",
+                      "views/t.txt"], cwd=d, env=e)
+    objs = [json.loads(ln) for ln in out.decode().split("\n") if ln.startswith("{\"path")]
+    same("views: json view", [(o["rule"], o.get("view")) for o in objs],
+         [("View.Upper.UNOFFICIAL", None), ("View.Lower.UNOFFICIAL", "normalised text")])
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="vigil-clamscan-") as d:
         make_db(d)
@@ -432,6 +493,7 @@ def main():
         test_permissions(d)
         test_containers(d)
         test_log_json_cache(d)
+        test_views(d)
     return e2elib.summary("clamscan_e2e")
 
 

@@ -1,0 +1,180 @@
+/*
+ * clamav_order.c - the order in which clamscan reports the signatures that
+ * match in one pass over an object (its first one is the verdict without
+ * --allmatch). libclamav scans each buffer of 128 KiB with the target
+ * type's matcher, then the generic (target 0) one; each runs Boyer-Moore
+ * for plain literals first (in the order of their positions), then
+ * Aho-Corasick (in the order their matches end). Logical signatures come
+ * after the hashes, the target type's before the generic ones, each in
+ * load order. Checked with clamscan 1.4.6 (tests/e2e/clamscan_e2e.py).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanner_int.h"
+
+/* libclamav's SCANBUFF: the unit cli_scan_fmap reads and matches. */
+#define CLAM_SCANBUFF 131072u
+
+
+const ir_node *api_clam_body_test(const ir_program *p, uint32_t cond)
+{
+    for (int depth = 0; depth < 2 && cond < p->nodes.len; depth++) {
+        const ir_node *n = &p->nodes.items[cond];
+        if (n->op == IR_OP_STR_FOUND || n->op == IR_OP_STR_IN)
+            return n;
+        if (n->op != IR_OP_AND || n->b >= p->nodes.len)
+            return NULL;
+        const ir_node *b = &p->nodes.items[n->b];
+        if (b->op == IR_OP_STR_FOUND || b->op == IR_OP_STR_IN)
+            return b;
+        cond = n->a;
+    }
+    return NULL;
+}
+
+/* Whether a condition gates on a target other than 0 (the target block's
+ * IR_OP_CLAM_TARGET node, somewhere in its and/or spine). */
+static bool has_target(const ir_program *p, uint32_t n, int depth)
+{
+    if (n >= p->nodes.len || depth > 12)
+        return false;
+    const ir_node *x = &p->nodes.items[n];
+    if (x->op == IR_OP_CLAM_TARGET)
+        return x->aux != 0;
+    if (x->op == IR_OP_AND || x->op == IR_OP_OR)
+        return has_target(p, x->a, depth + 1) || has_target(p, x->b, depth + 1);
+    return false;
+}
+
+/* The target gate of a body signature's condition (cv_lower_ndb: the gate
+ * `and` the string test), 0 without one. */
+static uint32_t body_target(const ir_program *p, uint32_t cond)
+{
+    if (cond >= p->nodes.len || p->nodes.items[cond].op != IR_OP_AND)
+        return 0;
+    uint32_t a = p->nodes.items[cond].a;
+    if (a >= p->nodes.len || p->nodes.items[a].op != IR_OP_CLAM_TARGET)
+        return 0;
+    return p->nodes.items[a].aux;
+}
+
+/* libclamav's Boyer-Moore matcher takes a plain literal in target 0, and
+ * in target 1 one at a fixed offset (cli_parse_add); the rest go to its
+ * Aho-Corasick matcher. */
+static bool boyer_moore(const ir_program *p, const ir_rule *r)
+{
+    const ir_node *t = api_clam_body_test(p, r->cond);
+    uint32_t target = body_target(p, r->cond);
+    if (!t || r->strings_count != 1 || target > 1)
+        return false;
+    const ir_string *s = &p->strings.items[r->strings_first];
+    const char *src = ir_str(p, s->src);
+    for (uint32_t i = 0; i < s->src_len; i++)
+        if (!src[i] || !strchr("0123456789abcdefABCDEF", src[i]))
+            return false;
+    if (target == 0)
+        return true;
+    if (t->op != IR_OP_STR_IN || t->b >= p->nodes.len)
+        return false;
+    const ir_node *range = &p->nodes.items[t->b];
+    return range->op == IR_OP_RANGE && range->a == range->b;
+}
+
+vigil_status api_clam_order_init(vigil_scanner *s)
+{
+    const ir_program *p = &s->db->prog;
+    size_t n = p->rules.len ? p->rules.len : 1;
+    s->clam_rank = calloc(n, 1);
+    if (!s->clam_rank)
+        return VIGIL_E_NOMEM;
+    for (size_t i = 0; i < p->rules.len; i++) {
+        const ir_rule *r = &p->rules.items[i];
+        if (r->ns != s->clam_ns || (r->flags & IR_RULE_PRIVATE))
+            continue;
+        uint8_t rank = CLAM_RANK_CLAM;
+        if (!has_target(p, r->cond, 0))
+            rank |= CLAM_RANK_GENERIC;
+        if ((r->flags & IR_RULE_EARLY) && !boyer_moore(p, r))
+            rank |= CLAM_RANK_AC;
+        s->clam_rank[i] = rank;
+    }
+    return VIGIL_OK;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    const clam_keyed *x = a, *y = b;
+    if (x->chunk != y->chunk)
+        return x->chunk < y->chunk ? -1 : 1;
+    /* the target type's matcher before the generic one, Boyer-Moore
+     * before Aho-Corasick */
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    if (x->pos != y->pos)
+        return x->pos < y->pos ? -1 : 1;
+    return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* Where libclamav's matcher reports each match of body signature r in its
+ * offset range (its start for Boyer-Moore, its end for Aho-Corasick): all
+ * of them, or the first only. false when r has none (or no string test). */
+static bool add_hits(vigil_scanner *s, uint32_t r, uint8_t rank, bool every)
+{
+    const ir_program *p = &s->db->prog;
+    const ir_node *t = api_clam_body_test(p, p->rules.items[r].cond);
+    clam_keyed e = {.rule = r, .rank = rank};
+    if (!t || !s->matched)
+        return vec_push(&s->order_keys, e);
+    if (every)
+        api_scan_full_matches(s, t->a);
+    size_t n = 0, found = 0;
+    const mt_match *m = mt_matches(s->ms, t->a, &n);
+    int64_t lo = 0, hi = INT64_MAX;
+    if (t->op == IR_OP_STR_IN && (!s->cur_in || !ev_range_value(s->ev, s->cur_in, t->b, &lo, &hi)))
+        return vec_push(&s->order_keys, e);
+    for (size_t k = 0; k < n && (every || found == 0); k++) {
+        if ((int64_t)m[k].offset < lo || (int64_t)m[k].offset > hi)
+            continue;
+        e.pos = rank & CLAM_RANK_AC ? m[k].offset + m[k].length : m[k].offset;
+        e.chunk = e.pos / CLAM_SCANBUFF;
+        if (!vec_push(&s->order_keys, e))
+            return false;
+        found++;
+    }
+    /* a split pattern counts its completed tails, as clamscan (see
+     * mt_clam_count); the extra reports follow the last match */
+    size_t tails;
+    if (every && t->op == IR_OP_STR_FOUND && mt_clam_count(s->ms, t->a, &tails))
+        for (; found < tails; found++)
+            if (!vec_push(&s->order_keys, e))
+                return false;
+    if (found == 0)
+        return vec_push(&s->order_keys, ((clam_keyed){.rule = r, .rank = rank}));
+    return true;
+}
+
+size_t api_clam_order(vigil_scanner *s, bool early, const uint8_t *results)
+{
+    const ir_program *p = &s->db->prog;
+    bool every = early && (s->flags & VIGIL_SCAN_EVERY_MATCH);
+    s->order_keys.len = 0;
+    for (uint32_t i = 0; i < p->rules.len; i++) {
+        uint8_t rank = s->clam_rank[i];
+        if (!(rank & CLAM_RANK_CLAM) || !results[i] ||
+            !(p->rules.items[i].flags & IR_RULE_EARLY) != !early)
+            continue;
+        bool ok = early ? add_hits(s, i, rank, every)
+                        : vec_push(&s->order_keys, ((clam_keyed){.rule = i, .rank = rank}));
+        if (!ok)
+            break; /* out of memory: what is sorted so far is reported */
+    }
+    if (s->order_keys.len > 1)
+        qsort(s->order_keys.items, s->order_keys.len, sizeof(clam_keyed), by_key);
+    return s->order_keys.len;
+}
+
+uint32_t api_clam_order_rule(const vigil_scanner *s, size_t k)
+{
+    return s->order_keys.items[k].rule;
+}
