@@ -162,7 +162,9 @@ vigil_status api_clamav_build(struct vigil_compiler *c, struct vigil_db *db)
     cv_hashdb_builder_free(c->clam->hashes);
     c->clam->hashes = NULL;
     db_clamav_head h = {.signatures = cv_loader_signatures(c->clam->loader),
-                        .flags = has_clamav_rules(&db->prog) ? DB_CLAMAV_RULES : 0,
+                        .flags = (has_clamav_rules(&db->prog) ? DB_CLAMAV_RULES : 0) |
+                                 (cv_loader_text_reloff(c->clam->loader) ? DB_CLAMAV_TEXT_RELOFF
+                                                                         : 0),
                         .hash_len = blob_len};
     size_t len = sizeof(h) + blob_len;
     db->clam_buf = malloc(len);
@@ -197,7 +199,8 @@ bool api_clamav_bind(struct vigil_db *db, const uint8_t *bytes, size_t len, char
         return false;
     }
     memcpy(&h, bytes, sizeof(h));
-    if (h.hash_len != len - sizeof(h) || (h.flags & ~(uint32_t)DB_CLAMAV_RULES)) {
+    if (h.hash_len != len - sizeof(h) ||
+        (h.flags & ~(uint32_t)(DB_CLAMAV_RULES | DB_CLAMAV_TEXT_RELOFF))) {
         api_set_error(err, errlen, "ClamAV section damaged");
         return false;
     }
@@ -215,6 +218,7 @@ bool api_clamav_bind(struct vigil_db *db, const uint8_t *bytes, size_t len, char
     }
     db->clam_signatures = h.signatures;
     db->clam_rules = h.flags & DB_CLAMAV_RULES;
+    db->clam_text_reloff = h.flags & DB_CLAMAV_TEXT_RELOFF;
     db->clam_bytes = bytes;
     db->clam_len = len;
     return true;

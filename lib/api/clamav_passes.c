@@ -173,6 +173,9 @@ static vigil_status derived_pass(vigil_scanner *s, const ev_input *parent, const
                                  vigil_scan_fn fn, void *user)
 {
     const ir_program *p = &s->db->prog;
+    static const uint8_t empty[1];
+    if (!buf)
+        buf = empty; /* an empty view */
     /* a view scanned as a file of its own is one layer down and looked up
      * in the hash tables (and its allow lists clear its detections) */
     bool hashes = as_file;
@@ -245,7 +248,10 @@ static vigil_status text_pass(vigil_scanner *s, const ev_input *in, vigil_scan_f
         s->norm_cap = len;
     }
     size_t n = cv_text_normalise(data, len, 0, s->norm, s->norm_cap);
-    return derived_pass(s, in, s->norm, n, CV_TARGET_TEXT, false, "normalised text", fn, user);
+    /* libclamav scans it as a file of its own when a target-7 signature has
+     * a relative offset, else in buffers of the object's own layer */
+    return derived_pass(s, in, s->norm, n, CV_TARGET_TEXT, s->db->clam_text_reloff,
+                        "normalised text", fn, user);
 }
 
 /* clamscan's HTML passes (cli_scanhtml): the normalised document, its text

@@ -75,6 +75,7 @@ struct vigil_db {
     size_t clam_len;
     uint64_t clam_signatures;  /* clamscan's "Known viruses" */
     bool clam_rules;           /* some rule is a ClamAV signature (objinfo needed) */
+    bool clam_text_reloff;     /* normalised text is scanned as a file (cv_loader_text_reloff) */
     bool has_hashes;
     cv_hashdb_view hashes;
     cv_ftypes ftypes;          /* libclamav's file types, for typing objects */

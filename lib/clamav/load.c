@@ -41,7 +41,15 @@ struct cv_loader {
     bool ign_sorted;
     size_t signatures;
     unsigned flags;
+    bool text_reloff; /* a target-7 pattern has a relative offset */
 };
+
+/* libclamav's ac_reloff_num: an offset computed per object (EOF-n, EP,
+ * sections), not `*` or an absolute n. */
+static bool relative(const cv_offset *o)
+{
+    return o->kind != CV_OFF_ANY && o->kind != CV_OFF_ABSOLUTE;
+}
 
 /* The database kinds, by file extension. */
 typedef enum db_kind {
@@ -136,6 +144,11 @@ void cv_loader_set_keys(cv_loader *l, const cv_rsa_key *cvd_key, const cv_rsa_ke
 size_t cv_loader_signatures(const cv_loader *l)
 {
     return l->signatures;
+}
+
+bool cv_loader_text_reloff(const cv_loader *l)
+{
+    return l->text_reloff;
 }
 
 /* ---- ignore lists ---------------------------------------------------- */
@@ -271,6 +284,8 @@ static vigil_status load_line(cv_loader *l, const db_file *f, const char *line, 
         st = cv_lower_ndb(l->prog, &s, name, &o);
         if (st == VIGIL_OK)
             l->signatures++;
+        if (st == VIGIL_OK && s.target == 7 && relative(&s.offset))
+            l->text_reloff = true;
         break;
     }
     case DB_LDB: {
@@ -296,6 +311,10 @@ static vigil_status load_line(cv_loader *l, const db_file *f, const char *line, 
         st = cv_lower_ldb(l->prog, s, name, &o);
         if (st == VIGIL_OK)
             l->signatures++;
+        for (uint32_t i = 0; st == VIGIL_OK && s->tdb.target == 7 && i < s->nsubs; i++)
+            if (s->subs[i].kind == CV_SUB_HEX && s->subs[i].has_offset &&
+                relative(&s->subs[i].offset))
+                l->text_reloff = true;
         break;
     }
     case DB_IGN: {

@@ -53,4 +53,9 @@ vigil_status cv_load_path(cv_loader *l, const char *path, unsigned flags);
  * viruses"). */
 size_t cv_loader_signatures(const cv_loader *l);
 
+/* Whether a target-7 signature (or subsignature) has an offset relative to
+ * the object (EOF-n, EP, sections): clamscan then scans normalised text as a
+ * file of its own (hashes, one layer down) rather than in buffers. */
+bool cv_loader_text_reloff(const cv_loader *l);
+
 #endif

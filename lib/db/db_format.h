@@ -16,8 +16,9 @@
  * signatures (DB_SEC_CLAMAV, IR_PAT_CLAMAV strings, IR_OP_CLAM_* nodes).
  * 5: ClamAV PCRE and byte-compare subsignatures (IR_OP_CLAM_PCRE,
  * IR_OP_CLAM_BYTECMP). 6: libclamav's file-type rows (IR_RULE_FTYPE).
- * 7: Container/Intermediates gates (IR_OP_CLAM_DEPTH). */
-#define DB_FORMAT_VERSION 7u
+ * 7: Container/Intermediates gates (IR_OP_CLAM_DEPTH). 8: the ClamAV
+ * section's DB_CLAMAV_TEXT_RELOFF flag. */
+#define DB_FORMAT_VERSION 8u
 #define DB_BOM 0x01020304u
 
 enum db_section_id {
@@ -61,7 +62,7 @@ typedef struct db_clamav_head {
     uint32_t pad;
     uint64_t hash_len;   /* bytes of hash tables that follow (0: none) */
 } db_clamav_head;
-enum { DB_CLAMAV_RULES = 1u << 0 };
+enum { DB_CLAMAV_RULES = 1u << 0, DB_CLAMAV_TEXT_RELOFF = 1u << 1 };
 
 typedef struct db_header {
     char magic[8];

@@ -73,7 +73,7 @@ PLAIN = {"CL_TYPE_GIF", "CL_TYPE_PNG", "CL_TYPE_JPEG", "CL_TYPE_TIFF", "CL_TYPE_
 HTML_MARKS = [b"<html>", b"<script", b"<iframe", b"<IMG", b"<table", b"<a href", b"<A HREF"]
 
 
-def signatures(d):
+def signatures(d, text_reloff):
     ndb, ldb = [], []
     for t in range(15):
         ndb.append(f"U{t}:{t}:*:{UP.hex()}")
@@ -89,6 +89,10 @@ def signatures(d):
         ldb.append(f"IA{case};Engine:81-255,Intermediates:CL_TYPE_ANY,Target:0;0;{pat}")
         ldb.append(f"IAA{case};Engine:81-255,Intermediates:CL_TYPE_ANY>CL_TYPE_ANY,Target:0;0;{pat}")
         ldb.append(f"IT{case};Engine:81-255,Intermediates:CL_TYPE_TEXT_ASCII,Target:0;0;{pat}")
+    if text_reloff:
+        # a target-7 signature at an offset from the end: clamscan then scans
+        # normalised text as a file of its own (hashes, one layer down)
+        ndb.append(f"R7:7:EOF-{len(UP)}:{LOW.hex()}")
     with open(os.path.join(d, "t.ndb"), "w") as f:
         f.write("\n".join(ndb) + "\n")
     with open(os.path.join(d, "t.ldb"), "w") as f:
@@ -169,6 +173,8 @@ def main():
     ap.add_argument("--random", type=int, default=300)
     ap.add_argument("--all", action="store_true", help="include HTML, mail and archives")
     ap.add_argument("--keep")
+    ap.add_argument("--text-reloff", action="store_true",
+                    help="add a target-7 signature with an offset from the end")
     ap.add_argument("--distinct", action="store_true",
                     help="compare which lines, not how many times (clamscan --allmatch prints "
                          "a body signature once per match)")
@@ -178,7 +184,7 @@ def main():
         return 77
     d = a.keep or tempfile.mkdtemp(prefix="clamtypes.")
     os.makedirs(os.path.join(d, "f"), exist_ok=True)
-    signatures(d)
+    signatures(d, a.text_reloff)
     rng = random.Random(a.seed)
     fl = files(rng, a.random, a.all)
     hdb = []
