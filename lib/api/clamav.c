@@ -145,9 +145,16 @@ vigil_status api_clamav_build(struct vigil_compiler *c, struct vigil_db *db)
     if (!c->clam)
         return VIGIL_OK;
     /* libclamav types every object before matching (and the type decides
-     * whether hashes and signatures apply at all): its file-type rows are
-     * part of any ClamAV database */
-    vigil_status st = cv_lower_ftypes(&db->prog);
+     * whether hashes and signatures apply at all): a ClamAV database carries
+     * its file-type table. A loaded .ftm with magic rows replaces the
+     * built-in table (cl_engine_compile loads it only when no magic row was
+     * loaded); .ftm body rows alone come before the built-in ones. */
+    const char *const *user = NULL;
+    bool user_magic = false;
+    size_t nuser = cv_loader_ftm_rows(c->clam->loader, &user, &user_magic);
+    vigil_status st = cv_lower_ftypes(&db->prog, user, nuser);
+    if (st == VIGIL_OK && !user_magic)
+        st = cv_lower_ftypes(&db->prog, cv_ftype_builtin_rows, cv_ftype_builtin_count);
     if (st != VIGIL_OK)
         return st;
     uint8_t *blob = NULL;
@@ -212,16 +219,44 @@ bool api_clamav_bind(struct vigil_db *db, const uint8_t *bytes, size_t len, char
         }
         db->has_hashes = true;
     }
-    if (!cv_ftypes_init(&db->ftypes)) {
-        api_set_error(err, errlen, "ClamAV file-type table inconsistent");
-        return false;
-    }
     db->clam_signatures = h.signatures;
     db->clam_rules = h.flags & DB_CLAMAV_RULES;
     db->clam_text_reloff = h.flags & DB_CLAMAV_TEXT_RELOFF;
     db->clam_bytes = bytes;
     db->clam_len = len;
     return true;
+}
+
+/* The row text of a file-type rule (its meta "ftm"), or NULL. */
+const char *api_ftype_row(const ir_program *p, const ir_rule *r, size_t *len)
+{
+    for (uint32_t m = 0; m < r->metas_count; m++) {
+        const ir_meta *x = &p->metas.items[r->metas_first + m];
+        if (x->type == IR_META_STRING && strcmp(ir_str(p, x->name), "ftm") == 0) {
+            *len = x->s_len;
+            return ir_str(p, x->s);
+        }
+    }
+    return NULL;
+}
+
+vigil_status api_clamav_filetypes(struct vigil_db *db)
+{
+    const ir_program *p = &db->prog;
+    if (!db->clam_bytes)
+        return VIGIL_OK;
+    if (!cv_ftypes_init(&db->ftypes))
+        return VIGIL_E_INTERNAL;
+    for (size_t i = 0; i < p->rules.len; i++) {
+        const ir_rule *r = &p->rules.items[i];
+        size_t len = 0;
+        const char *row = (r->flags & IR_RULE_FTYPE) ? api_ftype_row(p, r, &len) : NULL;
+        cv_ftype_row fr;
+        if (row && cv_ftype_row_parse(row, len, &fr) && fr.magictype == 0 &&
+            !cv_ftypes_add_magic(&db->ftypes, &fr))
+            return VIGIL_E_NOMEM;
+    }
+    return VIGIL_OK;
 }
 
 size_t vigil_db_clamav_signature_count(const vigil_db *db)

@@ -49,14 +49,14 @@ vigil_status api_clam_scanner_init(vigil_scanner *s)
         return VIGIL_E_NOMEM;
     for (size_t i = 0; i < p->rules.len; i++) {
         const ir_rule *r = &p->rules.items[i];
-        size_t row;
-        if (!(r->flags & IR_RULE_FTYPE) || r->strings_count != 1 ||
-            sscanf(ir_str(p, r->name), "vigil.ftype.%zu", &row) != 1)
-            continue;
+        size_t len = 0;
+        const char *row = (r->flags & IR_RULE_FTYPE) ? api_ftype_row(p, r, &len) : NULL;
         clam_ftrule *f = &s->ftrules[s->nftrules];
+        if (!row || r->strings_count != 1 || !cv_ftype_row_parse(row, len, &f->body) ||
+            f->body.magictype != 1)
+            continue;
         f->string = r->strings_first;
-        if (cv_ftype_body_row(row, &f->body))
-            s->nftrules++;
+        s->nftrules++;
     }
     return VIGIL_OK;
 }
@@ -218,18 +218,17 @@ static vigil_status derived_pass(vigil_scanner *s, const ev_input *parent, const
     if (st == VIGIL_OK && !allowed) {
         s->cur_in = &in;
         if (hashes) {
-            /* the view's own hash hits, then the object's are restored */
-            hash_hit *own = s->hash_hits.items;
-            size_t n = s->hash_hits.len - keep;
-            memmove(own, own + keep, n * sizeof(*own));
-            s->hash_hits.len = n;
+            /* the view's own hash hits follow the object's, which a later
+             * pass may report again */
+            s->hash_from = keep;
             st = api_scan_report(s, true, false, fn, user);
+            s->hash_from = 0;
         } else {
             st = report(s, s->results, false, fn, user);
         }
         s->cur_in = NULL;
     }
-    s->hash_hits.len = hashes ? 0 : keep;
+    s->hash_hits.len = keep;
     return st;
 }
 

@@ -85,6 +85,11 @@ struct vigil_db {
  * the matcher is built); frees a compiler's ClamAV state. */
 vigil_status api_clamav_build(struct vigil_compiler *c, struct vigil_db *db);
 void api_clamav_free(struct api_clamav *a);
+/* The file-type table a database carries (its IR_RULE_FTYPE rules' magic
+ * rows) into db->ftypes; after the program is validated. */
+vigil_status api_clamav_filetypes(struct vigil_db *db);
+/* The .ftm line of a file-type rule (meta "ftm"), or NULL. */
+const char *api_ftype_row(const ir_program *p, const ir_rule *r, size_t *len);
 /* Binds a loaded database's DB_SEC_CLAMAV bytes; false when damaged. */
 bool api_clamav_bind(struct vigil_db *db, const uint8_t *bytes, size_t len, char *err,
                      size_t errlen);

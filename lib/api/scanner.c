@@ -444,7 +444,7 @@ vigil_status api_scan_report(vigil_scanner *s, bool clam_only, bool clam_off, vi
         vigil_status st = report_rules(s, pass == 0, clam_only, clam_off, fn, user);
         if (st != VIGIL_OK)
             return VIGIL_E_ABORTED;
-        for (size_t k = 0; pass == 0 && !clam_off && k < s->hash_hits.len; k++) {
+        for (size_t k = s->hash_from; pass == 0 && !clam_off && k < s->hash_hits.len; k++) {
             api_hash_rule_fill(s->db, s->hash_hits.items[k].table, s->hash_hits.items[k].index,
                                &s->hash_rule);
             st = fn(s, VIGIL_EV_RULE_MATCHING, &s->hash_rule.rule, 0, user);

@@ -41,7 +41,7 @@ typedef struct clam_keyed {
 /* A file-type body row lowered as a rule (IR_RULE_FTYPE). */
 typedef struct clam_ftrule {
     uint32_t string; /* its one string */
-    cv_ftype_body body;
+    cv_ftype_row body;
 } clam_ftrule;
 
 struct vigil_scanner {
@@ -67,6 +67,7 @@ struct vigil_scanner {
     uint32_t clam_ns;      /* namespace of ClamAV signatures, or IR_NONE */
     api_hash_rule hash_rule; /* handle of the hash signature being reported */
     VEC(hash_hit) hash_hits; /* this object's hash detections */
+    size_t hash_from;        /* api_scan_report reports hash_hits from here */
     clam_object clam;
     uint8_t *clam_rank;      /* per rule: CLAM_RANK_* (clamav_order.c) */
     VEC(clam_keyed) order_keys; /* api_clam_order's reports, in order */

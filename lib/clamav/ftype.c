@@ -5,6 +5,7 @@
  */
 #include "ftype.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "clamav/sig.h"
@@ -18,12 +19,6 @@ static bool code(const char *name, uint16_t *out)
 bool cv_ftypes_init(cv_ftypes *t)
 {
     memset(t, 0, sizeof(*t));
-    if (cv_ftype_magic_count > CV_FTYPE_MAX_MAGIC)
-        return false;
-    for (size_t i = 0; i < cv_ftype_magic_count; i++)
-        if (!code(cv_ftype_magic_rows[i].type, &t->magic[i]))
-            return false;
-    t->nmagic = cv_ftype_magic_count;
     return code("CL_TYPE_TEXT_ASCII", &t->text_ascii) && code("CL_TYPE_TEXT_UTF8", &t->text_utf8) &&
            code("CL_TYPE_TEXT_UTF16LE", &t->text_utf16le) &&
            code("CL_TYPE_TEXT_UTF16BE", &t->text_utf16be) &&
@@ -40,16 +35,37 @@ bool cv_ftypes_init(cv_ftypes *t)
            code("CL_TYPE_PYTHON_COMPILED", &t->python_compiled);
 }
 
+bool cv_ftypes_add_magic(cv_ftypes *t, const cv_ftype_row *r)
+{
+    if (t->nmagic == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        cv_ftype_row *n = realloc(t->magic, cap * sizeof(*n));
+        if (!n)
+            return false;
+        t->magic = n;
+        t->cap = cap;
+    }
+    t->magic[t->nmagic++] = *r;
+    return true;
+}
+
+void cv_ftypes_free(cv_ftypes *t)
+{
+    free(t->magic);
+    t->magic = NULL;
+    t->nmagic = t->cap = 0;
+}
+
 uint16_t cv_ftype_initial(const cv_ftypes *t, const uint8_t *data, size_t len)
 {
     size_t head = len < CV_FTYPE_HEAD ? len : CV_FTYPE_HEAD;
     /* libclamav prepends each row to its list while loading: the last row
      * is tried first */
     for (size_t i = t->nmagic; i-- > 0;) {
-        const cv_ftype_magic_row *r = &cv_ftype_magic_rows[i];
+        const cv_ftype_row *r = &t->magic[i];
         if (r->offset <= head && r->len <= head - r->offset &&
             memcmp(data + r->offset, r->magic, r->len) == 0)
-            return t->magic[i];
+            return r->type;
     }
     switch (cv_text_type(data, head)) {
     case CV_TEXT_ASCII:
@@ -135,33 +151,41 @@ uint32_t cv_ftype_target(const cv_ftypes *t, uint16_t type)
     return 0;
 }
 
-bool cv_ftype_body_row(size_t i, cv_ftype_body *out)
+bool cv_ftype_row_parse(const char *line, size_t len, cv_ftype_row *out)
 {
     memset(out, 0, sizeof(*out));
-    if (i >= cv_ftype_body_count)
-        return false;
     cv_arena a;
     cv_arena_init(&a);
     cv_ftm t;
     cv_error err = {{0}};
-    const char *row = cv_ftype_body_rows[i];
-    bool ok = cv_parse_ftm(row, strlen(row), &a, &t, &err) == CV_OK && t.magictype == 1;
+    bool ok = cv_parse_ftm(line, len, &a, &t, &err) == CV_OK &&
+              (t.magictype == 0 || t.magictype == 1);
     if (ok) {
+        out->magictype = t.magictype;
         out->type = t.detected_type;
-        out->value = t.offset.value;
-        out->shift = t.offset.shift;
-        if (t.offset.kind == CV_OFF_ANY)
-            out->anywhere = true;
-        else if (t.offset.kind == CV_OFF_EOF_MINUS)
-            out->from_eof = true;
-        else
-            ok = t.offset.kind == CV_OFF_ABSOLUTE;
+        if (t.magictype == 0) {
+            ok = t.magic_len > 0 && t.magic_len <= CV_FTYPE_MAGIC_MAX;
+            if (ok) {
+                out->offset = t.offset.value;
+                out->len = t.magic_len;
+                memcpy(out->magic, t.magic, t.magic_len);
+            }
+        } else {
+            out->value = t.offset.value;
+            out->shift = t.offset.shift;
+            if (t.offset.kind == CV_OFF_ANY)
+                out->anywhere = true;
+            else if (t.offset.kind == CV_OFF_EOF_MINUS)
+                out->from_eof = true;
+            else
+                ok = t.offset.kind == CV_OFF_ABSOLUTE;
+        }
     }
     cv_arena_free(&a);
     return ok;
 }
 
-bool cv_ftype_body_at(const cv_ftype_body *b, uint64_t start, uint64_t len)
+bool cv_ftype_body_at(const cv_ftype_row *b, uint64_t start, uint64_t len)
 {
     if (b->anywhere)
         return true;

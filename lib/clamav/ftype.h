@@ -5,19 +5,21 @@
  * all, which extra passes clamscan makes.
  *
  * Typing, in libclamav's order:
- * 1. the magic rows of the built-in file-type table (ftype_table.c), tried
- *    against the first CV_FTYPE_HEAD bytes, the last row first;
+ * 1. the magic rows of the database's file-type table (libclamav's built-in
+ *    one, ftype_table.c, or a loaded .ftm's), tried against the first
+ *    CV_FTYPE_HEAD bytes, the last row first;
  * 2. when none matches, text detection (text.h): ASCII, UTF-8, UTF-16 or
  *    binary data;
  * 3. for those five, the table's body rows (lowered as private rules of
- *    namespace clamav, see cv_ftype_body_rows) found within the first
+ *    namespace clamav, lower.h cv_lower_ftypes) found within the first
  *    CV_FTYPE_HEAD bytes may raise the type (cv_ftype_raise): HTML, mail,
  *    an executable, an archive marker ...;
  * 4. while the object's bytes are matched, body rows found anywhere turn a
  *    text object into HTML or mail for the passes after the raw one.
  *
  * Type codes are vigil's (indexes of cv_filetype_names, sig.h); a
- * cv_ftypes holds the ones this file needs, resolved once per database.
+ * cv_ftypes holds the magic rows and the codes this file needs, made once
+ * per database from the rows it carries.
  */
 #ifndef VIGIL_CLAMAV_FTYPE_H
 #define VIGIL_CLAMAV_FTYPE_H
@@ -29,48 +31,49 @@
 /* libclamav types an object from its first 1 KiB (CL_FILE_MBUFF_SIZE). */
 #define CV_FTYPE_HEAD 1024u
 #define CV_FTYPE_NONE 0xffffu
+/* Longest magic row vigil keeps (libclamav's built-in table: 45 bytes). */
+#define CV_FTYPE_MAGIC_MAX 255u
 
-/* Magic type 0 rows: `len` bytes `magic` at `offset`. */
-typedef struct cv_ftype_magic_row {
-    uint32_t offset;
+/* libclamav 1.4.6's built-in table as .ftm lines, in its order
+ * (ftype_table.c). clamscan uses it unless a loaded .ftm database has
+ * magic rows of its own, which then replace it, body rows included. */
+extern const char *const cv_ftype_builtin_rows[];
+extern const size_t cv_ftype_builtin_count;
+
+/* One row of a file-type table: magic type 0 (bytes at an offset) or 1 (a
+ * body pattern, matched as a private rule; where its match may start:
+ * `*` anywhere, `n` or `n,m` from n to n+m, `EOF-n` at len-n). */
+typedef struct cv_ftype_row {
+    uint32_t magictype; /* 0 or 1 */
+    uint16_t type;      /* the type it finds */
+    uint32_t offset;    /* magic type 0 */
     uint32_t len;
-    const char *magic;
-    const char *type; /* CL_TYPE_* */
-} cv_ftype_magic_row;
-
-extern const cv_ftype_magic_row cv_ftype_magic_rows[];
-extern const size_t cv_ftype_magic_count;
-/* Magic type 1 rows as .ftm lines (MagicType:Offset:HexSig:Name:Rtype:Type). */
-extern const char *const cv_ftype_body_rows[];
-extern const size_t cv_ftype_body_count;
-
-/* What the scan needs of body row i: the type it finds and where its
- * match may start (offset `*`: anywhere; `n` or `n,m`: from n to n+m;
- * `EOF-n`: at len-n). false for a row that does not parse. */
-typedef struct cv_ftype_body {
-    uint16_t type;
-    bool anywhere, from_eof;
+    uint8_t magic[CV_FTYPE_MAGIC_MAX];
+    bool anywhere, from_eof; /* magic type 1 */
     uint32_t value, shift;
-} cv_ftype_body;
+} cv_ftype_row;
 
-bool cv_ftype_body_row(size_t i, cv_ftype_body *out);
+/* Parses one .ftm line (as lowered: meta "ftm" of an IR_RULE_FTYPE rule);
+ * false for anything but a well-formed magic type 0 or 1 row. */
+bool cv_ftype_row_parse(const char *line, size_t len, cv_ftype_row *out);
 
 /* Whether a match starting at `start` of an object of len bytes is where
- * the row looks. */
-bool cv_ftype_body_at(const cv_ftype_body *b, uint64_t start, uint64_t len);
-
-#define CV_FTYPE_MAX_MAGIC 256
+ * a body row looks. */
+bool cv_ftype_body_at(const cv_ftype_row *b, uint64_t start, uint64_t len);
 
 typedef struct cv_ftypes {
-    uint16_t magic[CV_FTYPE_MAX_MAGIC]; /* per magic row: its type */
-    size_t nmagic;
+    cv_ftype_row *magic; /* the table's magic rows, in load order */
+    size_t nmagic, cap;
     uint16_t text_ascii, text_utf8, text_utf16le, text_utf16be, binary;
     uint16_t ignored, any, html, html_utf16, mail, msexe, elf, macho, macho_unibin, msole2;
     uint16_t pdf, swf, java, graphics, gif, png, jpeg, tiff, internal, python_compiled;
 } cv_ftypes;
 
-/* Resolves the codes; false if the tables disagree with sig.h's names. */
+/* Resolves the codes (false if sig.h lacks a name); no magic rows yet. */
 bool cv_ftypes_init(cv_ftypes *t);
+/* Appends a magic type 0 row; false when out of memory. */
+bool cv_ftypes_add_magic(cv_ftypes *t, const cv_ftype_row *r);
+void cv_ftypes_free(cv_ftypes *t);
 
 /* Steps 1 and 2: the type from the object's first bytes. */
 uint16_t cv_ftype_initial(const cv_ftypes *t, const uint8_t *data, size_t len);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "clamav/jsnorm_int.h"
+#include "util/hex.h"
 
 bool js_textbuf_putc(js_textbuf *b, char c)
 {
@@ -208,13 +209,7 @@ static const js_word *lookup(const js_word *set, size_t n, const char *s, size_t
 
 static int hex2int(uint8_t c)
 {
-    if (digit(c))
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return util_hex_digit(c);
 }
 
 /* libclamav's "(h < 0 ? 0 : h)" for all digits but the last, whose -1

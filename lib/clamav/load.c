@@ -21,6 +21,7 @@
 #include "../util/file.h"
 #include "hexprog.h"
 #include "lower.h"
+#include "util.h"
 
 #define MAX_DB_FILE ((size_t)1 << 31)     /* main.cvd is ~170 MB */
 #define MAX_CVD_BODY ((size_t)1 << 31)    /* unpacked tar */
@@ -42,6 +43,8 @@ struct cv_loader {
     size_t signatures;
     unsigned flags;
     bool text_reloff; /* a target-7 pattern has a relative offset */
+    VEC(char *) ftm;  /* .ftm rows of magic type 0 and 1, in load order */
+    bool ftm_magic;   /* ... some of magic type 0 */
 };
 
 /* libclamav's ac_reloff_num: an offset computed per object (EOF-n, EP,
@@ -132,6 +135,9 @@ void cv_loader_free(cv_loader *l)
     for (size_t i = 0; i < l->ign.len; i++)
         free(l->ign.items[i].name);
     vec_free(&l->ign);
+    for (size_t i = 0; i < l->ftm.len; i++)
+        free(l->ftm.items[i]);
+    vec_free(&l->ftm);
     free(l);
 }
 
@@ -149,6 +155,13 @@ size_t cv_loader_signatures(const cv_loader *l)
 bool cv_loader_text_reloff(const cv_loader *l)
 {
     return l->text_reloff;
+}
+
+size_t cv_loader_ftm_rows(const cv_loader *l, const char *const **rows, bool *magic)
+{
+    *rows = (const char *const *)l->ftm.items;
+    *magic = l->ftm_magic;
+    return l->ftm.len;
 }
 
 /* ---- ignore lists ---------------------------------------------------- */
@@ -343,6 +356,20 @@ static vigil_status load_line(cv_loader *l, const db_file *f, const char *line, 
     case DB_FTM: {
         cv_ftm t;
         cs = cv_parse_ftm(line, len, a, &t, &err);
+        if (cs != CV_OK || !cv_flevel_ok(&t.flevel) || (t.magictype != 0 && t.magictype != 1))
+            break;
+        /* kept as written (without the functionality levels) for the
+         * database's file-type table (api/clamav.c) */
+        cv_fields fl;
+        cv_split(line, len, ':', &fl);
+        size_t keep = (size_t)(fl.f[5].p + fl.f[5].len - line);
+        char *row = strndup(line, keep);
+        if (!row || !vec_push(&l->ftm, row)) {
+            free(row);
+            return VIGIL_E_NOMEM;
+        }
+        if (t.magictype == 0)
+            l->ftm_magic = true;
         break;
     }
     default:

@@ -58,4 +58,10 @@ size_t cv_loader_signatures(const cv_loader *l);
  * file of its own (hashes, one layer down) rather than in buffers. */
 bool cv_loader_text_reloff(const cv_loader *l);
 
+/* The .ftm rows loaded (magic types 0 and 1, functionality level
+ * admitted, the level fields cut), in load order; *magic: some are of
+ * magic type 0, which makes clamscan use them instead of its built-in
+ * table. */
+size_t cv_loader_ftm_rows(const cv_loader *l, const char *const **rows, bool *magic);
+
 #endif

@@ -640,38 +640,44 @@ bool cv_flevel_ok(const cv_flevel *fl)
     return (!fl->has_min || fl->min <= CV_FLEVEL) && (!fl->has_max || fl->max >= CV_FLEVEL);
 }
 
-/* ---- file-type body rows ---------------------------------------------- */
+/* ---- file-type tables ---------------------------------------------------- */
 
-vigil_status cv_lower_ftypes(ir_program *p)
+vigil_status cv_lower_ftypes(ir_program *p, const char *const *rows, size_t n)
 {
     cv_arena arena, *a = &arena;
     cv_arena_init(a);
     vigil_status st = VIGIL_OK;
-    for (size_t i = 0; st == VIGIL_OK && i < cv_ftype_body_count; i++) {
-        const char *row = cv_ftype_body_rows[i];
+    for (size_t i = 0; st == VIGIL_OK && i < n; i++) {
+        const char *row = rows[i];
         cv_ftm t;
         cv_error err = {{0}};
-        if (cv_parse_ftm(row, strlen(row), a, &t, &err) != CV_OK || t.magictype != 1)
-            continue; /* the table is generated from rows libclamav loads */
-        re_prog *prog = NULL;
-        re_error rerr = {{0}, 0};
-        if (cv_compile_pattern(t.hex.text.p, t.hex.text.len, 0, &prog, &rerr) != VIGIL_OK)
-            continue;
-        re_free(prog);
+        if (cv_parse_ftm(row, strlen(row), a, &t, &err) != CV_OK ||
+            (t.magictype != 0 && t.magictype != 1))
+            continue; /* the loader kept only rows libclamav loads */
+        if (t.magictype == 1) {
+            re_prog *prog = NULL;
+            re_error rerr = {{0}, 0};
+            if (cv_compile_pattern(t.hex.text.p, t.hex.text.len, 0, &prog, &rerr) != VIGIL_OK)
+                continue;
+            re_free(prog);
+        }
         size_t r0 = p->rules.len, s0 = p->strings.len, m0 = p->metas.len, n0 = p->nodes.len;
         char name[64];
         snprintf(name, sizeof(name), "vigil.ftype.%zu", i);
-        cv_origin o = {.type = "ftm", .source = "libclamav built-in file types",
-                       .line = (uint32_t)i + 1};
+        cv_origin o = {.type = "ftm", .source = "file-type table", .line = (uint32_t)i + 1};
         lw w = {.p = p};
         st = begin_rule(&w, name, &o);
         if (st == VIGIL_OK)
-            st = add_meta(p, "ftype", cv_filetype_names[t.detected_type]);
+            st = add_meta(p, "ftm", row);
         if (st == VIGIL_OK) {
             p->rules.items[w.rule].metas_count++;
             p->rules.items[w.rule].flags |= IR_RULE_PRIVATE | IR_RULE_FTYPE;
-            uint32_t s = add_string(&w, "$", &t.hex, 0);
-            st = end_rule(&w, present(&w, s, &t.offset));
+            /* a magic row is compared with the object's first bytes by the
+             * scanner (ftype.h); only body rows are matched */
+            uint32_t cond = boolean(&w, false);
+            if (t.magictype == 1)
+                cond = present(&w, add_string(&w, "$", &t.hex, 0), &t.offset);
+            st = end_rule(&w, cond);
         }
         if (st != VIGIL_OK)
             rollback(p, r0, s0, m0, n0);

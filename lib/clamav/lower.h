@@ -33,9 +33,10 @@ vigil_status cv_lower_ndb(ir_program *p, const cv_ndb *sig, const char *name,
 vigil_status cv_lower_ldb(ir_program *p, const cv_ldb *sig, const char *name,
                           const cv_origin *o);
 
-/* Appends libclamav's built-in file-type body rows (ftype.h) as private
- * IR_RULE_FTYPE rules, meta "ftype" = the type they find. */
-vigil_status cv_lower_ftypes(ir_program *p);
+/* Appends a file-type table (.ftm lines, magic types 0 and 1; ftype.h) as
+ * private IR_RULE_FTYPE rules, meta "ftm" = the line: a body row matches
+ * like a body signature, a magic row never (the scanner compares it). */
+vigil_status cv_lower_ftypes(ir_program *p, const char *const *rows, size_t n);
 
 /* Whether a functionality-level range admits CV_FLEVEL. */
 bool cv_flevel_ok(const cv_flevel *fl);

@@ -36,7 +36,7 @@ vigil_status db_init_handles(struct vigil_db *db)
     if (!db->single || !db->fixed)
         return VIGIL_E_NOMEM;
     ir_string_usage(&db->prog, db->single, db->fixed);
-    return VIGIL_OK;
+    return api_clamav_filetypes(db);
 }
 
 void vigil_db_free(vigil_db *db)
@@ -50,6 +50,7 @@ void vigil_db_free(vigil_db *db)
     free(db->fixed);
     free(db->sources_buf);
     free(db->clam_buf);
+    cv_ftypes_free(&db->ftypes);
     if (db->map)
         munmap(db->map, db->map_len);
     free(db);

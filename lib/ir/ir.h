@@ -31,8 +31,8 @@
 /* IR_RULE_EARLY: reported before ClamAV hash signatures (ClamAV body
  * signatures: clamscan finds them while it reads the object, then checks
  * the object's hashes, then its logical signatures).
- * IR_RULE_FTYPE: a ClamAV file-type body row (private; its meta "ftype"
- * names the type it finds, lib/clamav/ftype.h). */
+ * IR_RULE_FTYPE: a row of the ClamAV file-type table (private; its meta "ftm"
+ * is the row's .ftm line, lib/clamav/ftype.h). */
 enum {
     IR_RULE_PRIVATE = 1u << 0,
     IR_RULE_GLOBAL = 1u << 1,

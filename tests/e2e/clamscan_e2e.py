@@ -460,6 +460,25 @@ def test_views(d):
     rc, out, _ = cs(d, "-d", "views/o.ldb", "-z", "--no-summary", "views/o3.exe")
     same("order: logical signatures", out, [
         "views/o3.exe: L.PE.UNOFFICIAL FOUND", "views/o3.exe: L.Generic.UNOFFICIAL FOUND"])
+    # a .ftm with a magic row replaces the built-in file-type table (GIF is
+    # then binary data: no target 5, a second look as "other"); body rows
+    # alone are added to it (a marker then makes text HTML)
+    write(f"{d}/views/g.ndb", f"G.Any:0:*:{hexs(b'ZZZPQ')}\nG.Graphics:5:*:{hexs(b'ZZZPQ')}\n"
+                             f"G.Html:3:*:{hexs(b'zzzpq')}\n")
+    write(f"{d}/views/magic.ftm", "0:0:41424344:Test:CL_TYPE_ANY:CL_TYPE_IGNORED\n")
+    write(f"{d}/views/body.ftm", f"1:*:{hexs(b'QQQQQ')}:Test:CL_TYPE_ANY:CL_TYPE_HTML\n")
+    write(f"{d}/views/g.gif", b"GIF89a\x00ZZZPQ\x00\x00")
+    write(f"{d}/views/q.txt", b"hello QQQQQ ZZZPQ world\n")
+    rc, out, _ = cs(d, "-d", "views/g.ndb", "-d", "views/magic.ftm", "-z", "--no-summary",
+                    "views/g.gif", "views/q.txt")
+    same(".ftm: magic rows replace the table", out, [
+        "views/g.gif: G.Any.UNOFFICIAL FOUND", "views/g.gif: G.Any.UNOFFICIAL FOUND",
+        "views/q.txt: G.Any.UNOFFICIAL FOUND"])
+    rc, out, _ = cs(d, "-d", "views/g.ndb", "-d", "views/body.ftm", "-z", "--no-summary",
+                    "views/g.gif", "views/q.txt")
+    same(".ftm: body rows are added", out, [
+        "views/g.gif: G.Graphics.UNOFFICIAL FOUND", "views/g.gif: G.Any.UNOFFICIAL FOUND",
+        "views/q.txt: G.Html.UNOFFICIAL FOUND", "views/q.txt: G.Html.UNOFFICIAL FOUND"])
     rc, out, _ = cs(d, "-d", "views/v.ndb", "--no-summary", "views/t.txt")
     same("views: without -z the raw pass's first", out,
          ["views/t.txt: View.Upper.UNOFFICIAL FOUND"])

@@ -40,14 +40,29 @@ static void typed(const char *data, size_t len, const char *want)
 
 #define TYPED(s, want) typed(s, sizeof(s) - 1, want)
 
+/* The built-in table, as a database without .ftm carries it. */
 static void test_init(void **state)
 {
     (void)state;
     assert_true(cv_ftypes_init(&types));
+    size_t magic = 0, body = 0;
+    for (size_t i = 0; i < cv_ftype_builtin_count; i++) {
+        cv_ftype_row r;
+        const char *row = cv_ftype_builtin_rows[i];
+        if (!cv_ftype_row_parse(row, strlen(row), &r))
+            fail_msg("built-in row %zu does not parse: %s", i, row);
+        if (r.magictype == 0) {
+            assert_true(cv_ftypes_add_magic(&types, &r));
+            magic++;
+        } else {
+            body++;
+        }
+    }
     /* clamscan --debug: "Loaded 255 filetype definitions", of which 186
      * magic rows, 67 body rows and 2 partition rows */
+    assert_int_equal(magic, 186);
+    assert_int_equal(body, 67);
     assert_int_equal(types.nmagic, 186);
-    assert_int_equal(cv_ftype_body_count, 67);
 }
 
 static void test_magic(void **state)
@@ -132,21 +147,20 @@ static void test_targets(void **state)
 static void test_body_rows(void **state)
 {
     (void)state;
-    size_t html = 0, mail = 0, parsed = 0;
-    for (size_t i = 0; i < cv_ftype_body_count; i++) {
-        cv_ftype_body b;
-        if (!cv_ftype_body_row(i, &b))
-            continue;
-        parsed++;
-        html += b.type == code("CL_TYPE_HTML");
-        mail += b.type == code("CL_TYPE_MAIL");
+    size_t html = 0, mail = 0;
+    for (size_t i = 0; i < cv_ftype_builtin_count; i++) {
+        cv_ftype_row b;
+        const char *row = cv_ftype_builtin_rows[i];
+        assert_true(cv_ftype_row_parse(row, strlen(row), &b));
+        html += b.magictype == 1 && b.type == code("CL_TYPE_HTML");
+        mail += b.magictype == 1 && b.type == code("CL_TYPE_MAIL");
     }
-    assert_int_equal(parsed, cv_ftype_body_count);
     assert_int_equal(html, 24);
     assert_int_equal(mail, 6);
     /* where a row looks: anywhere, from n to n+shift, at len-n */
-    cv_ftype_body any = {.anywhere = true}, at = {.value = 2, .shift = 0},
-                  range = {.value = 0, .shift = 1024}, eof = {.from_eof = true, .value = 512};
+    cv_ftype_row any = {.magictype = 1, .anywhere = true}, at = {.magictype = 1, .value = 2},
+                 range = {.magictype = 1, .shift = 1024},
+                 eof = {.magictype = 1, .from_eof = true, .value = 512};
     assert_true(cv_ftype_body_at(&any, 12345, 20000));
     assert_true(cv_ftype_body_at(&at, 2, 10));
     assert_false(cv_ftype_body_at(&at, 3, 10));
@@ -155,7 +169,24 @@ static void test_body_rows(void **state)
     assert_true(cv_ftype_body_at(&eof, 1488, 2000));
     assert_false(cv_ftype_body_at(&eof, 1487, 2000));
     assert_false(cv_ftype_body_at(&eof, 0, 100));
-    assert_false(cv_ftype_body_row(cv_ftype_body_count, &any));
+    /* rows the table cannot hold */
+    cv_ftype_row r;
+    static const char part[] = "4:1024:482B0004:HFS+:CL_TYPE_PART_ANY:CL_TYPE_PART_HFSPLUS";
+    static const char bad[] = "0:0:zz:Bad:CL_TYPE_ANY:CL_TYPE_GZ";
+    static const char ab[] = "0:2:4142:AB:CL_TYPE_ANY:CL_TYPE_GZ";
+    assert_false(cv_ftype_row_parse(part, strlen(part), &r));
+    assert_false(cv_ftype_row_parse(bad, strlen(bad), &r));
+    assert_true(cv_ftype_row_parse(ab, strlen(ab), &r));
+    assert_int_equal(r.offset, 2);
+    assert_int_equal(r.len, 2);
+    assert_memory_equal(r.magic, "AB", 2);
+}
+
+static void test_teardown_table(void **state)
+{
+    (void)state;
+    cv_ftypes_free(&types);
+    assert_null(types.magic);
 }
 
 int main(void)
@@ -164,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_init),    cmocka_unit_test(test_magic),
         cmocka_unit_test(test_text),    cmocka_unit_test(test_raise),
         cmocka_unit_test(test_targets), cmocka_unit_test(test_body_rows),
+        cmocka_unit_test(test_teardown_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
