@@ -162,12 +162,6 @@ static vigil_status report(vigil_scanner *s, uint8_t *results, bool hashes, vigi
  * normalised HTML) as libclamav scans it: targets 0 and `target`, no file
  * type of its own; as_file: as a file of its own (cli_scan_desc), not a
  * buffer of the object's layer (cli_scan_buff). */
-static bool collect_hit(void *user, uint32_t table, uint32_t index)
-{
-    vigil_scanner *s = user;
-    return vec_push(&s->hash_hits, ((hash_hit){table, index}));
-}
-
 static vigil_status derived_pass(vigil_scanner *s, const ev_input *parent, const uint8_t *buf,
                                  size_t len, uint32_t target, bool as_file, const char *view,
                                  vigil_scan_fn fn, void *user)
@@ -212,7 +206,7 @@ static vigil_status derived_pass(vigil_scanner *s, const ev_input *parent, const
     bool allowed = false;
     vigil_status st = VIGIL_OK;
     if (hashes && s->db->has_hashes)
-        st = api_clamav_hashes(s->db, buf, len, &oi, collect_hit, s, &allowed);
+        st = api_clamav_hashes(s->db, buf, len, &oi, api_collect_hash, s, &allowed);
     if (st == VIGIL_OK)
         st = ev_run(s->ev, &in, s->results);
     if (st == VIGIL_OK && !allowed) {

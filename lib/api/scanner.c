@@ -38,7 +38,7 @@ static uint32_t find_namespace(const ir_program *p, const char *name)
 
 /* Hash-signature detections of the current object, reported after the
  * body signatures (clamscan's order). */
-static bool collect_hash(void *user, uint32_t table, uint32_t index)
+bool api_collect_hash(void *user, uint32_t table, uint32_t index)
 {
     vigil_scanner *s = user;
     return vec_push(&s->hash_hits, ((hash_hit){table, index}));
@@ -358,7 +358,7 @@ static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t le
         api_clam_settle(s, &oi);
         if (s->db->has_hashes && !s->clam.small) {
             bool allowed = false;
-            st = api_clamav_hashes(s->db, data, len, in.clam, collect_hash, s, &allowed);
+            st = api_clamav_hashes(s->db, data, len, in.clam, api_collect_hash, s, &allowed);
             if (st != VIGIL_OK) {
                 s->in_callback = false;
                 api_set_error(s->last_error, sizeof(s->last_error), "%s", vigil_status_str(st));

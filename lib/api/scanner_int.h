@@ -82,6 +82,9 @@ struct vigil_scanner {
 };
 
 
+/* An api_hash_hit_fn: appends a hash detection to s->hash_hits. */
+bool api_collect_hash(void *user, uint32_t table, uint32_t index);
+
 /* One pass of rule events after ev_run: the IR_RULE_EARLY rules, the hash
  * detections in s->hash_hits, then the other rules. clam_only: ClamAV
  * signatures only; clam_off: no ClamAV signature at all. */
