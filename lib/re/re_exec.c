@@ -26,6 +26,7 @@ typedef struct machine {
     int32_t cap, used, depth;
     int32_t free_head;
     int32_t head, tail;
+    size_t nseen; /* records in w->seen for the current position */
     bool overflow;
 } machine;
 
@@ -122,6 +123,57 @@ static int32_t fiber_split(machine *m, int32_t i)
         m->tail = n;
     a->next = n;
     return n;
+}
+
+/*
+ * A zero-width test (^, $, \b, lookaround) hands its fiber back to
+ * sync_fibers at the same input position, which can lead back to the same
+ * test: yara 4.2 loops forever on /(^|)+?d/ at the start of its input. A
+ * fiber reaching such a test in a state (ip, counters, stack) that already
+ * passed it at this position is a lower-priority duplicate whose every
+ * descendant already exists, so it is dropped. Returns true when fiber i is
+ * such a duplicate; records its state otherwise.
+ */
+#define RX_MAX_SEEN (RX_MAX_FIBERS * 4)
+
+static bool seen_before(machine *m, int32_t i)
+{
+    const fiber *f = &m->f[i];
+    size_t rec = 3 + (size_t)m->depth;
+    int32_t *s = m->w->seen;
+    for (size_t k = 0; k < m->nseen; k++, s += rec) {
+        if (s[0] != f->ip || s[1] != f->rc || s[2] != f->sp)
+            continue;
+        int32_t d = 0;
+        while (d <= f->sp && s[3 + d] == STK(m, i)[d])
+            d++;
+        if (d > f->sp)
+            return true;
+    }
+    if (m->nseen >= RX_MAX_SEEN) {
+        m->overflow = true;
+        return true;
+    }
+    if ((m->nseen + 1) * rec > m->w->seen_cap) {
+        size_t ncap = m->w->seen_cap ? m->w->seen_cap * 2 : 64 * rec;
+        if (ncap < (m->nseen + 1) * rec)
+            ncap = (m->nseen + 1) * rec;
+        int32_t *ns = realloc(m->w->seen, ncap * sizeof(int32_t));
+        if (!ns) {
+            m->overflow = true;
+            return true;
+        }
+        m->w->seen = ns;
+        m->w->seen_cap = ncap;
+    }
+    s = m->w->seen + m->nseen * rec;
+    s[0] = f->ip;
+    s[1] = f->rc;
+    s[2] = f->sp;
+    for (int32_t d = 0; d <= f->sp; d++)
+        s[3 + d] = STK(m, i)[d];
+    m->nseen++;
+    return false;
 }
 
 static bool same(const machine *m, int32_t a, int32_t b)
@@ -319,6 +371,7 @@ void re_work_release(re_work *w)
         return;
     free(w->f);
     free(w->stacks);
+    free(w->seen);
     memset(w, 0, sizeof(*w));
 }
 
@@ -414,6 +467,9 @@ bool rx_exec(const rx_code *c, int32_t ip, const uint8_t *data, size_t len, size
                     if (ins->op != OP_REP_ANY_G && ins->op != OP_REP_ANY_U)
                         m.f[f].ip += 1;
                 }
+            } else if (ins->op != OP_MATCH && seen_before(&m, f)) {
+                action = A_KILL;
+                ok = !m.overflow;
             } else {
                 switch ((rx_op)ins->op) {
                 case OP_WB:
@@ -497,6 +553,7 @@ bool rx_exec(const rx_code *c, int32_t ip, const uint8_t *data, size_t len, size
         }
         in += incr;
         bm += cs;
+        m.nseen = 0;
         if (ok && (flags & X_SCAN) && bm < max_bm) {
             int32_t nf = fiber_new(&m);
             if (nf < 0) {

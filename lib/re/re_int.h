@@ -216,6 +216,8 @@ struct re_work {
     uint16_t *stacks;
     int32_t fcap; /* fibers in f */
     size_t scap;  /* uint16_t slots in stacks */
+    int32_t *seen; /* states that passed a zero-width test at this position */
+    size_t seen_cap; /* int32_t slots in seen */
 };
 /* Frees the buffers and zeroes w (w itself is the caller's). */
 void re_work_release(re_work *w);

@@ -707,6 +707,27 @@ static void test_hostile(void **state)
     re_free(NULL);
 }
 
+/* yara 4.2.3 itself never returns on these (a zero-width test inside a loop
+ * that can repeat without consuming, passed at the start of the input), so
+ * the expected lists are what the patterns mean, checked by hand. */
+static void test_zero_width_loops(void **state)
+{
+    (void)state;
+    static const char D[] = "dxx d\nd";
+    check(false, 0, "(^|)+?d", D, sizeof(D) - 1, "0x0:1 0x4:1 0x6:1");
+    check(false, 0, "(^|)+d", D, sizeof(D) - 1, "0x0:1 0x4:1 0x6:1");
+    check(false, 0, "(\\b|)*d", D, sizeof(D) - 1, "0x0:1 0x4:1 0x6:1");
+    check(false, 0, "((^|\\b|)+){2,3}x", D, sizeof(D) - 1, "0x1:1 0x2:1");
+    check(false, 0, "d($|)+?", D, sizeof(D) - 1, "0x0:1 0x4:1 0x6:1");
+    re_prog *p;
+    re_error e;
+    static const char src[] = "(^|)+?d\xbe\xbe%\xbe?";
+    assert_int_equal(re_compile_regex(src, sizeof(src) - 1, 0, &p, &e), VIGIL_OK);
+    assert_false(re_search(p, (const uint8_t *)D, sizeof(D) - 1));
+    assert_true(re_search(p, (const uint8_t *)"d\xbe\xbe%", 4));
+    re_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -717,7 +738,7 @@ int main(void)
         cmocka_unit_test(test_chain_lists),
         cmocka_unit_test(test_regex_errors),  cmocka_unit_test(test_hex_errors),
         cmocka_unit_test(test_atoms),         cmocka_unit_test(test_search_and_bounds),
-        cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_hostile),       cmocka_unit_test(test_zero_width_loops),
         cmocka_unit_test(test_shortcuts_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
