@@ -515,6 +515,18 @@ static uint32_t lower_bytecmp(lw *w, uint32_t i)
     return n;
 }
 
+/* A fuzzy_img subsignature: 1 in a pass over an image whose fuzzy hash is
+ * the signature's. libclamav checks the hash once per matcher run of the
+ * image's raw pass (matcher_run: a run per 128 KiB block and per root), so
+ * its count can exceed 1 for a large image; vigil counts one. */
+static uint32_t lower_fuzzy_img(lw *w, const cv_subsig *ss)
+{
+    uint32_t n = node(w, IR_OP_CLAM_IMGHASH, IR_T_INT, 0, IR_NONE, IR_NONE);
+    if (n != IR_NONE)
+        w->p->nodes.items[n].v.i = (int64_t)ss->fuzzy_img;
+    return n;
+}
+
 static uint32_t in_range(lw *w, uint32_t value, const cv_range *r)
 {
     if (!r->present)
@@ -592,7 +604,7 @@ static uint32_t empty_pass(lw *w, const cv_ldb *sig)
     memcpy(saved, w->sub_node, sizeof(saved));
     w->empty = true;
     for (uint32_t i = 0; i < sig->nsubs && i < CV_MAX_SUBSIGS; i++)
-        if (sig->subs[i].kind == CV_SUB_BYTECMP)
+        if (sig->subs[i].kind == CV_SUB_BYTECMP || sig->subs[i].kind == CV_SUB_FUZZY_IMG)
             w->sub_node[i] = integer(w, 0);
     lx_val v;
     lower_lexpr(w, sig->expr, &v, 0);
@@ -625,6 +637,9 @@ vigil_status cv_lower_ldb(ir_program *p, const cv_ldb *sig, const char *name, co
         for (uint32_t i = 0; i < sig->nsubs && i < CV_MAX_SUBSIGS; i++)
             if (sig->subs[i].kind == CV_SUB_PCRE)
                 w.sub_node[i] = lower_pcre(&w, &sig->subs[i]);
+        for (uint32_t i = 0; i < sig->nsubs && i < CV_MAX_SUBSIGS; i++)
+            if (sig->subs[i].kind == CV_SUB_FUZZY_IMG)
+                w.sub_node[i] = lower_fuzzy_img(&w, &sig->subs[i]);
         lx_val v;
         lower_lexpr(&w, sig->expr, &v, 0);
         uint32_t truth = either(&w, v.truth, empty_pass(&w, sig));

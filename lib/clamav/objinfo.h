@@ -38,6 +38,8 @@ typedef struct cv_objinfo {
     bool valid;         /* libclamav parsed the headers (cli_targetinfo status 1) */
     uint32_t ep;        /* entry point file offset, when valid */
     uint32_t nsections; /* section count, when valid */
+    bool has_imghash;   /* the scanner computed the image's fuzzy hash: */
+    uint64_t imghash;   /* lib/clamav/imghash.h, first byte most significant */
     /* Format state for the accessors (objinfo_pe.c, objinfo.c). */
     union {
         struct {

@@ -225,7 +225,13 @@ bool cv_lexpr_eval(const cv_lexpr *e, const uint32_t *counts, uint32_t ncounts);
 bool cv_parse_lexpr(const char *s, size_t len, cv_arena *a, cv_lexpr **out, uint32_t *max_index,
                     cv_error *err);
 
-typedef enum cv_sub_kind { CV_SUB_HEX, CV_SUB_MACRO, CV_SUB_BYTECMP, CV_SUB_PCRE } cv_sub_kind;
+typedef enum cv_sub_kind {
+    CV_SUB_HEX,
+    CV_SUB_MACRO,
+    CV_SUB_BYTECMP,
+    CV_SUB_PCRE,
+    CV_SUB_FUZZY_IMG, /* fuzzy_img#hash[#0]: an image's perceptual hash */
+} cv_sub_kind;
 
 typedef struct cv_bytecmp {
     uint32_t ref;   /* subsignature whose match the offset is relative to */
@@ -268,6 +274,7 @@ typedef struct cv_subsig {
     uint32_t macro_min, macro_max, macro_group; /* ${min-max}group$ */
     cv_bytecmp bcmp;
     cv_pcre pcre;
+    uint64_t fuzzy_img; /* the hash's 8 bytes, first byte most significant */
 } cv_subsig;
 
 #define CV_MAX_SUBSIGS 64

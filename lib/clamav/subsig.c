@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "clamav/util.h"
+#include "util/hex.h"
 
 /* Like cv_split, but from field index `skip` on a delimiter between two
  * unescaped '/' is part of the field (libclamav's cli_ldbtokenize). */
@@ -260,11 +261,61 @@ static cv_status pcre(cv_str b, uint32_t self, cv_arena *a, cv_subsig *o, cv_err
     return CV_OK;
 }
 
+/*
+ * fuzzy_img#HASH[#DISTANCE[#...]] after its prefix, as libclamav 1.4.6 reads
+ * it (libclamav_rust fuzzy_hash.rs): the whole subsignature, before any
+ * offset or modifier split (so "0:fuzzy_img#..." is a malformed hex string
+ * and "fuzzy_img#HASH::i" a malformed hash); the distance must be a u32 as
+ * Rust parses one ("+0" and "00" are 0) and 0; the hash 16 hex digits of
+ * either case. Fields after the distance are ignored.
+ */
+static cv_status fuzzy_img(const char *s, size_t len, cv_subsig *out, cv_error *err)
+{
+    const char *end = s + len;
+    const char *h2 = memchr(s, '#', len);
+    cv_str hash = {s, (size_t)((h2 ? h2 : end) - s)};
+    if (h2) {
+        const char *d = h2 + 1;
+        const char *dend = memchr(d, '#', (size_t)(end - d));
+        if (!dend)
+            dend = end;
+        if (d < dend && *d == '+')
+            d++;
+        uint64_t v = 0;
+        if (d == dend)
+            return cv_bad(err, "fuzzy_img: the hamming distance is not a number");
+        for (const char *c = d; c < dend; c++) {
+            if (*c < '0' || *c > '9')
+                return cv_bad(err, "fuzzy_img: the hamming distance is not a number");
+            v = v * 10 + (uint64_t)(*c - '0');
+            if (v > UINT32_MAX)
+                return cv_bad(err, "fuzzy_img: the hamming distance is not a number");
+        }
+        if (v != 0)
+            return cv_bad(err, "fuzzy_img: hamming distances other than 0 are not supported "
+                               "(as in clamscan 1.4.6)");
+    }
+    if (hash.len != 16)
+        return cv_bad(err, "fuzzy_img: the hash must be 16 hex digits");
+    uint64_t h = 0;
+    for (size_t i = 0; i < 16; i++) {
+        int v = util_hex_digit((unsigned char)hash.p[i]);
+        if (v < 0)
+            return cv_bad(err, "fuzzy_img: the hash must be 16 hex digits");
+        h = h << 4 | (uint64_t)v;
+    }
+    out->kind = CV_SUB_FUZZY_IMG;
+    out->fuzzy_img = h;
+    return CV_OK;
+}
+
 cv_status cv_parse_subsig(const char *s, size_t len, uint32_t target, uint32_t self, cv_arena *a,
                           cv_subsig *out, cv_error *err)
 {
     cv_fields f;
     memset(out, 0, sizeof(*out));
+    if (len >= 10 && memcmp(s, "fuzzy_img#", 10) == 0)
+        return fuzzy_img(s + 10, len - 10, out, err);
     cv_split_pcre_aware(s, len, ':', 0, &f);
     if (f.n > 4)
         return cv_bad(err, "too many ':' fields");

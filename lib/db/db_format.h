@@ -17,8 +17,9 @@
  * 5: ClamAV PCRE and byte-compare subsignatures (IR_OP_CLAM_PCRE,
  * IR_OP_CLAM_BYTECMP). 6: libclamav's file-type rows (IR_RULE_FTYPE).
  * 7: Container/Intermediates gates (IR_OP_CLAM_DEPTH). 8: the ClamAV
- * section's DB_CLAMAV_TEXT_RELOFF flag. */
-#define DB_FORMAT_VERSION 8u
+ * section's DB_CLAMAV_TEXT_RELOFF flag. 9: fuzzy_img subsignatures
+ * (IR_OP_CLAM_IMGHASH). */
+#define DB_FORMAT_VERSION 9u
 #define DB_BOM 0x01020304u
 
 enum db_section_id {

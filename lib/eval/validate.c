@@ -59,6 +59,7 @@ static bool node_ok(const ir_program *p, const ir_node *n)
     case IR_OP_ENTRYPOINT:
     case IR_OP_CLAM_NSECTIONS:
     case IR_OP_CLAM_DEPTH:
+    case IR_OP_CLAM_IMGHASH:
         return true;
     case IR_OP_CLAM_OFFSET:
         return n->aux <= IR_CLOFF_EOF;

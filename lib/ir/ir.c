@@ -206,8 +206,9 @@ const char *ir_op_name(ir_op op)
         [IR_OP_MOD_ROOT] = "module", [IR_OP_MOD_MEMBER] = "member", [IR_OP_MOD_INDEX] = "index",
         [IR_OP_MOD_KEY] = "key", [IR_OP_MOD_CALL] = "call",
         [IR_OP_CLAM_OFFSET] = "clamav-offset", [IR_OP_CLAM_TARGET] = "clamav-target",
-        [IR_OP_CLAM_NSECTIONS] = "clamav-sections", [IR_OP_CLAM_DEPTH] = "clamav-depth", [IR_OP_CLAM_PCRE] = "clamav-pcre",
-        [IR_OP_CLAM_BYTECMP] = "clamav-bytecmp",
+        [IR_OP_CLAM_NSECTIONS] = "clamav-sections", [IR_OP_CLAM_DEPTH] = "clamav-depth",
+        [IR_OP_CLAM_PCRE] = "clamav-pcre", [IR_OP_CLAM_BYTECMP] = "clamav-bytecmp",
+        [IR_OP_CLAM_IMGHASH] = "clamav-imghash",
     };
     if ((unsigned)op >= IR_OP__COUNT || !names[op])
         return "?";

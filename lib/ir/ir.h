@@ -204,6 +204,9 @@ typedef enum ir_op {
     IR_OP_CLAM_DEPTH,  /* int: how many layers libclamav counts above the
                         * current pass (0 for a file itself, 1 for a view of it
                         * scanned as a file of its own, such as normalised HTML) */
+    IR_OP_CLAM_IMGHASH, /* int 0/1: the object is an image whose fuzzy hash
+                         * (lib/clamav/imghash.h) is v.i (its 8 bytes, the
+                         * first most significant) */
     IR_OP__COUNT
 } ir_op;
 

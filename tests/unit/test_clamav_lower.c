@@ -273,6 +273,56 @@ static void test_fixed_cases(void **state)
             check(exprs[i], cs[k]);
 }
 
+/* ---- fuzzy_img subsignatures ------------------------------------------ */
+
+/* The verdict of `line` for an object whose image hash is *hash (NULL: the
+ * object has none), with no pattern matches. */
+static bool imghash_verdict(const char *line, const uint64_t *hash)
+{
+    cv_arena a;
+    cv_arena_init(&a);
+    cv_ldb *sig = cv_alloc(&a, sizeof(*sig));
+    cv_error err;
+    assert_non_null(sig);
+    if (cv_parse_ldb(line, strlen(line), &a, sig, &err) != CV_OK)
+        fail_msg("%s: %s", line, err.msg);
+    ir_program p;
+    ir_init(&p);
+    cv_origin o = {"ldb", "test.ldb", 1};
+    assert_int_equal(cv_lower_ldb(&p, sig, "T.UNOFFICIAL", &o), VIGIL_OK);
+    ev_state *st;
+    assert_int_equal(ev_state_new(&p, &st), VIGIL_OK);
+    memset(g_counts, 0, sizeof(g_counts));
+    static const uint8_t data[64];
+    cv_objinfo oi;
+    cv_objinfo_init(&oi, data, sizeof(data));
+    oi.has_imghash = hash != NULL;
+    oi.imghash = hash ? *hash : 0;
+    ev_input in = {.prog = &p, .data = data, .len = sizeof(data), .clam = &oi,
+                   .get_matches = get_matches};
+    uint8_t res[1];
+    assert_int_equal(ev_run(st, &in, res), VIGIL_OK);
+    ev_state_free(st);
+    ir_free(&p);
+    cv_arena_free(&a);
+    return res[0];
+}
+
+static void test_fuzzy_img(void **state)
+{
+    (void)state;
+    const uint64_t same = UINT64_C(0xaf2ad01ed42993c7), other = same ^ 1;
+    const char *one = "F;Engine:51-255,Target:0;0;fuzzy_img#AF2AD01ED42993C7";
+    assert_true(imghash_verdict(one, &same));
+    assert_false(imghash_verdict(one, &other));
+    assert_false(imghash_verdict(one, NULL));
+    /* one check per pass: "=1" holds, ">1" does not */
+    assert_true(imghash_verdict("F;Engine:51-255,Target:0;0=1;fuzzy_img#af2ad01ed42993c7", &same));
+    assert_false(imghash_verdict("F;Engine:51-255,Target:0;0>1;fuzzy_img#af2ad01ed42993c7", &same));
+    /* a negated count holds in the pass with no matches, image or not */
+    assert_true(imghash_verdict("F;Engine:51-255,Target:0;0=0;fuzzy_img#af2ad01ed42993c7", &same));
+}
+
 /* ---- random expressions ----------------------------------------------- */
 
 static unsigned rnd(unsigned *seed, unsigned n)
@@ -344,7 +394,7 @@ static void test_random_expressions(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixed_cases),
+        cmocka_unit_test(test_fixed_cases), cmocka_unit_test(test_fuzzy_img),
         cmocka_unit_test(test_random_expressions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -545,6 +545,41 @@ static void test_ldb_structure(void **state)
     cv_arena_free(&a);
 }
 
+/* fuzzy_img subsignatures: accepted and refused exactly where clamscan
+ * 1.4.6 accepts and refuses them (each line below was loaded by it). */
+static void test_ldb_fuzzy_img(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *sub;
+        cv_status st;
+    } cases[] = {
+        {"fuzzy_img#af2ad01ed42993c7", CV_OK},        {"fuzzy_img#AF2AD01ED42993C7", CV_OK},
+        {"fuzzy_img#af2ad01ed42993c7#0", CV_OK},      {"fuzzy_img#af2ad01ed42993c7#00", CV_OK},
+        {"fuzzy_img#af2ad01ed42993c7#+0", CV_OK},     {"fuzzy_img#af2ad01ed42993c7#0#5", CV_OK},
+        {"fuzzy_img#af2ad01ed42993c7#1", CV_BAD},     {"fuzzy_img#af2ad01ed42993c7#-0", CV_BAD},
+        {"fuzzy_img#af2ad01ed42993c7#", CV_BAD},      {"fuzzy_img##", CV_BAD},
+        {"fuzzy_img#af2ad01ed42993c", CV_BAD},        {"fuzzy_img#af2ad01ed42993cZ", CV_BAD},
+        {"fuzzy_img#af2ad01ed42993c7::i", CV_BAD},    {"0:fuzzy_img#af2ad01ed42993c7", CV_BAD},
+        {"fuzzy_img", CV_BAD},
+    };
+    cv_arena a;
+    cv_arena_init(&a);
+    static cv_ldb l;
+    cv_error e;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char line[128];
+        snprintf(line, sizeof(line), "F;Engine:51-255,Target:0;0;%s", cases[i].sub);
+        cv_status st = cv_parse_ldb(line, strlen(line), &a, &l, &e);
+        if (st != cases[i].st)
+            fail_msg("%s: status %d, expected %d (%s)", cases[i].sub, st, cases[i].st, e.msg);
+        if (st == CV_OK)
+            assert_true(l.subs[0].kind == CV_SUB_FUZZY_IMG &&
+                        l.subs[0].fuzzy_img == UINT64_C(0xaf2ad01ed42993c7));
+    }
+    cv_arena_free(&a);
+}
+
 static void test_hash_ftm_ign_names(void **state)
 {
     (void)state;
@@ -591,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_clamscan_table), cmocka_unit_test(test_offsets),
         cmocka_unit_test(test_hex_ast),        cmocka_unit_test(test_ndb_fields),
         cmocka_unit_test(test_ldb_structure),  cmocka_unit_test(test_hash_ftm_ign_names),
+        cmocka_unit_test(test_ldb_fuzzy_img),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
