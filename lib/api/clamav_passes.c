@@ -173,8 +173,10 @@ static vigil_status derived_pass(vigil_scanner *s, const ev_input *parent, const
     /* a view scanned as a file of its own is one layer down and looked up
      * in the hash tables (and its allow lists clear its detections) */
     bool hashes = as_file;
+    uint32_t depth = ((const cv_objinfo *)parent->clam)->depth;
     cv_objinfo oi = {.data = buf, .len = len, .targets = bit(0) | bit(target),
-                     .depth = as_file ? 1 : 0};
+                     .depth = as_file ? depth + 1 : depth};
+    memcpy(oi.up, ((const cv_objinfo *)parent->clam)->up, sizeof(oi.up));
     ev_input in = *parent;
     in.data = buf;
     in.len = len;
@@ -192,7 +194,9 @@ static vigil_status derived_pass(vigil_scanner *s, const ev_input *parent, const
     s->matched = false;
     s->partial = false;
     if (alive > 0) {
-        vigil_status st = matcher_scan(s->db->m, s->ms, buf, len, s->mt_flags | MT_FAST);
+        /* the view is in memory: no dropping of pages behind the scan */
+        vigil_status st =
+            matcher_scan(s->db->m, s->ms, buf, len, (s->mt_flags & ~MT_DROP_BEHIND) | MT_FAST);
         if (st != VIGIL_OK)
             return st;
         in.matches = s->ms;
@@ -202,7 +206,7 @@ static vigil_status derived_pass(vigil_scanner *s, const ev_input *parent, const
     s->data = buf;
     s->len = len;
     s->view = view;
-    size_t keep = s->hash_hits.len;
+    size_t keep = s->hash_hits.len, from = s->hash_from;
     bool allowed = false;
     vigil_status st = VIGIL_OK;
     if (hashes && s->db->has_hashes)
@@ -216,7 +220,7 @@ static vigil_status derived_pass(vigil_scanner *s, const ev_input *parent, const
              * pass may report again */
             s->hash_from = keep;
             st = api_scan_report(s, true, false, fn, user);
-            s->hash_from = 0;
+            s->hash_from = from;
         } else {
             st = report(s, s->results, false, fn, user);
         }
@@ -275,7 +279,46 @@ static vigil_status html_passes(vigil_scanner *s, const ev_input *in, vigil_scan
     if (st == VIGIL_OK && out.javascript.exists)
         st = derived_pass(s, in, out.javascript.data, out.javascript.len, CV_TARGET_TEXT, true,
                           "HTML scripts as text", fn, user);
+    /* then the files libclamav writes for data: URIs (a MIME header and the
+     * payload), each scanned as a normalised layer inside the HTML (in the
+     * order of the document; clamscan reads their folder in whatever order
+     * the file system gives) */
+    for (size_t i = 0; st == VIGIL_OK && i < out.n_rfc2397; i++)
+        if (out.rfc2397[i].exists)
+            st = api_clam_child(s, in, s->db->ftypes.html, true, out.rfc2397[i].data,
+                                out.rfc2397[i].len, "HTML data: URI", fn, user);
     cv_html_out_free(&out);
+    return st;
+}
+
+/* Whether libclamav parses an object of this type as a mail (cli_scanmail). */
+static bool is_mail(const cv_ftypes *t, uint16_t type)
+{
+    return type == t->mail || type == t->mhtml;
+}
+
+vigil_status api_clam_before_raw(vigil_scanner *s, const ev_input *in, vigil_scan_fn fn,
+                                 void *user)
+{
+    /* a mail's parts are scanned before the mail's raw bytes (cli_scanmail
+     * comes before scanraw in cli_magic_scan) */
+    if (!is_mail(&s->db->ftypes, s->clam.type) || s->clam.small)
+        return VIGIL_OK;
+    return api_clam_mail_parts(s, in, s->clam.type, fn, user);
+}
+
+vigil_status api_clam_raised(vigil_scanner *s, const ev_input *in, uint16_t initial,
+                             vigil_scan_fn fn, void *user)
+{
+    const cv_ftypes *t = &s->db->ftypes;
+    if (s->clam.type == initial || is_mail(t, initial) || !is_mail(t, s->clam.type) ||
+        s->clam.small)
+        return VIGIL_OK;
+    vigil_status st = api_clam_mail_parts(s, in, s->clam.type, fn, user);
+    /* the parts were matched with the scanner's scratch: the object's own
+     * matches are made again for its raw pass */
+    if (st == VIGIL_OK && s->matched)
+        st = matcher_scan(s->db->m, s->ms, in->data, in->len, s->mt_flags | MT_FAST);
     return st;
 }
 
@@ -300,10 +343,16 @@ vigil_status api_clam_after_raw(vigil_scanner *s, ev_input *in, vigil_scan_fn fn
         return VIGIL_OK;
     bool html = c->type == t->text_ascii && c->found == t->html;
     bool mail = c->type == t->text_ascii && c->found == t->mail;
-    /* the mail pass comes last but reads the raw matches, which the text
-     * and HTML passes replace */
+    bool mhtml = c->type == t->text_ascii && c->found == t->mhtml;
+    /* the mail pass comes last but reads the raw matches, which the parts,
+     * text and HTML passes replace */
     if (mail)
         st = reevaluate(s, in, CV_TARGET_MAIL, s->stash);
+    /* text in which the raw pass found a mail (or MHTML) is parsed as one
+     * right after that pass (libclamav's scanraw): its parts see the type
+     * found as their container */
+    if (st == VIGIL_OK && (mail || mhtml))
+        st = api_clam_mail_parts(s, in, c->found, fn, user);
     if (st == VIGIL_OK && html)
         st = html_passes(s, in, fn, user);
     if (st == VIGIL_OK && !html)

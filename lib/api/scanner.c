@@ -301,6 +301,8 @@ static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t le
     s->clam.on = s->db->clam_rules || s->db->has_hashes;
     if (s->clam.on) {
         cv_objinfo_init(&oi, data, len);
+        for (size_t k = 0; k < CV_MAX_UP; k++)
+            oi.up[k] = s->db->ftypes.any;
         in.clam = &oi;
         api_clam_begin(s, &oi, data, len);
     }
@@ -310,13 +312,25 @@ static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t le
         in.deadline_ns = ((uint64_t)ts.tv_sec + s->timeout) * 1000000000u + (uint64_t)ts.tv_nsec;
     }
 
+    /* ClamAV scans a mail's parts before the mail itself */
+    vigil_status st = VIGIL_OK;
+    s->mt_flags = mt_flags;
+    if (s->clam.on) {
+        s->in_callback = true;
+        st = api_clam_before_raw(s, &in, fn, user);
+        s->in_callback = false;
+        if (st != VIGIL_OK) {
+            if (st != VIGIL_E_ABORTED)
+                api_set_error(s->last_error, sizeof(s->last_error), "%s", vigil_status_str(st));
+            return st;
+        }
+    }
+
     /* Rules whose string-free conjuncts already fail cannot match: when that
      * is every rule, the object's bytes need not be matched at all. */
     size_t alive = ev_prefilter(s->ev, &in, s->dead);
-    vigil_status st = VIGIL_OK;
     s->partial = false;
     if (alive > 0) {
-        s->mt_flags = mt_flags;
         s->partial = !(s->flags & VIGIL_SCAN_FAST);
         st = matcher_scan(s->db->m, s->ms, data, len, mt_flags | MT_FAST);
         if (st != VIGIL_OK) {
@@ -355,7 +369,15 @@ static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t le
      * clear an object of every ClamAV detection */
     s->hash_hits.len = 0;
     if (s->clam.on) {
+        uint16_t initial = s->clam.type;
         api_clam_settle(s, &oi);
+        st = api_clam_raised(s, &in, initial, fn, user);
+        if (st != VIGIL_OK) {
+            s->in_callback = false;
+            if (st != VIGIL_E_ABORTED)
+                api_set_error(s->last_error, sizeof(s->last_error), "%s", vigil_status_str(st));
+            return st;
+        }
         if (s->db->has_hashes && !s->clam.small) {
             bool allowed = false;
             st = api_clamav_hashes(s->db, data, len, in.clam, api_collect_hash, s, &allowed);

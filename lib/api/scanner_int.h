@@ -114,7 +114,31 @@ void api_clam_begin(vigil_scanner *s, cv_objinfo *oi, const uint8_t *data, size_
  * the type found anywhere, whether the raw pass happens; oi->targets set
  * to the raw pass's. */
 void api_clam_settle(vigil_scanner *s, cv_objinfo *oi);
+/* The passes before the raw one: a mail's parts (api_clam_mail_parts). */
+vigil_status api_clam_before_raw(vigil_scanner *s, const ev_input *in, vigil_scan_fn fn,
+                                 void *user);
+/* After api_clam_settle: when the file-type rows raised the object (from
+ * its initial type) to a mail, its parts are scanned now, before its raw
+ * pass, and the object is matched again. */
+vigil_status api_clam_raised(vigil_scanner *s, const ev_input *in, uint16_t initial,
+                             vigil_scan_fn fn, void *user);
 /* The passes after the raw one (re-evaluations and derived views). */
 vigil_status api_clam_after_raw(vigil_scanner *s, ev_input *in, vigil_scan_fn fn, void *user);
+
+/* Objects derived from the current one (of type parent_type) and scanned
+ * as objects of their own (clamav_child.c): typed from their bytes, every
+ * pass, ClamAV signatures only, one layer down; normalized: a layer
+ * libclamav's container lookups skip (cv_objinfo.normalized). The scanner
+ * state the parent's later passes read is kept. */
+vigil_status api_clam_child(vigil_scanner *s, const ev_input *parent, uint16_t parent_type,
+                            bool normalized, const uint8_t *data, size_t len, const char *view,
+                            vigil_scan_fn fn, void *user);
+/* Parses a mail (lib/clamav/mail.h) of type mail_type and scans each part
+ * as a child, in libclamav's order. */
+vigil_status api_clam_mail_parts(vigil_scanner *s, const ev_input *mail, uint16_t mail_type,
+                                 vigil_scan_fn fn, void *user);
+/* Makes oi one layer below outer, an object of type outer_type: its depth
+ * one more, its enclosing types outer_type then outer's. */
+void api_clam_nest(cv_objinfo *oi, const cv_objinfo *outer, uint16_t outer_type);
 
 #endif

@@ -25,6 +25,7 @@ bool cv_ftypes_init(cv_ftypes *t)
            code("CL_TYPE_BINARY_DATA", &t->binary) && code("CL_TYPE_IGNORED", &t->ignored) &&
            code("CL_TYPE_ANY", &t->any) && code("CL_TYPE_HTML", &t->html) &&
            code("CL_TYPE_HTML_UTF16", &t->html_utf16) && code("CL_TYPE_MAIL", &t->mail) &&
+           code("CL_TYPE_MHTML", &t->mhtml) &&
            code("CL_TYPE_MSEXE", &t->msexe) && code("CL_TYPE_ELF", &t->elf) &&
            code("CL_TYPE_MACHO", &t->macho) && code("CL_TYPE_MACHO_UNIBIN", &t->macho_unibin) &&
            code("CL_TYPE_MSOLE2", &t->msole2) && code("CL_TYPE_PDF", &t->pdf) &&

@@ -65,7 +65,7 @@ typedef struct cv_ftypes {
     cv_ftype_row *magic; /* the table's magic rows, in load order */
     size_t nmagic, cap;
     uint16_t text_ascii, text_utf8, text_utf16le, text_utf16be, binary;
-    uint16_t ignored, any, html, html_utf16, mail, msexe, elf, macho, macho_unibin, msole2;
+    uint16_t ignored, any, html, html_utf16, mail, mhtml, msexe, elf, macho, macho_unibin, msole2;
     uint16_t pdf, swf, java, graphics, gif, png, jpeg, tiff, internal, python_compiled;
 } cv_ftypes;
 

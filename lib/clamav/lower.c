@@ -535,36 +535,44 @@ static uint32_t in_range(lw *w, uint32_t value, const cv_range *r)
                 binary(w, IR_OP_LE, value, integer(w, r->max)));
 }
 
-/* Whether every type of an Intermediates chain is CL_TYPE_ANY. */
-static bool any_chain(const cv_tdb *t, uint16_t any)
+/* Whether the k-th object enclosing the scanned one has this type. */
+static uint32_t enclosing_is(lw *w, uint32_t k, uint16_t type)
 {
-    for (uint32_t i = 0; i < t->nintermediates && i < 16; i++)
-        if (t->intermediates[i] != any)
-            return false;
-    return true;
+    return binary(w, IR_OP_EQ, node(w, IR_OP_CLAM_CONTAINER, IR_T_INT, k, IR_NONE, IR_NONE),
+                  integer(w, type));
 }
 
-/* The target block as gates. A file and the views libclamav makes of it
- * have no container (libclamav reads CL_TYPE_ANY), so Container:CL_TYPE_ANY
- * always holds and every other container type never does until archives
- * are unpacked; an Intermediates chain of CL_TYPE_ANY holds as deep as
- * libclamav's layer count reaches (a view scanned as a file of its own is
- * one layer down), any other chain never. HandlerType and icon groups
- * describe objects inside containers or PE resources: such signatures
- * cannot match yet. (Checked with clamscan 1.4.6 over every CL_TYPE.) */
+/* The target block as gates. Container and Intermediates compare the types
+ * of the objects the scanned one was extracted from (cv_objinfo.up): a
+ * file and the views libclamav makes of it (normalised layers, which
+ * libclamav skips) have none (CL_TYPE_ANY), a mail's parts have the mail's
+ * type; Intermediates also needs as many layers, views counted (a view
+ * scanned as a file of its own is one layer down). HandlerType and icon
+ * groups describe objects inside containers or PE resources: such
+ * signatures cannot match yet. (Checked with clamscan 1.4.6.) */
 static uint32_t tdb_gates(lw *w, const cv_tdb *t)
 {
     uint16_t any = 0;
     if (!cv_filetype_lookup("CL_TYPE_ANY", 11, &any))
         return boolean(w, false);
-    if ((t->has_container && t->container != any) || (t->nintermediates && !any_chain(t, any)) ||
-        t->has_handlertype || t->icongroup1.p || t->icongroup2.p)
+    if (t->has_handlertype || t->icongroup1.p || t->icongroup2.p)
         return boolean(w, false);
     uint32_t g = target_gate(w, t->target);
-    if (t->nintermediates)
+    if (t->has_container)
+        g = both(w, g, enclosing_is(w, 0, t->container));
+    if (t->nintermediates) {
+        /* libclamav's intermediates_eval: as many layers as the list is
+         * long; the last entry names the container, the one before it the
+         * next object out, and so on, CL_TYPE_ANY matching any type without
+         * taking a place */
         g = both(w, g,
                  binary(w, IR_OP_GE, node(w, IR_OP_CLAM_DEPTH, IR_T_INT, 0, IR_NONE, IR_NONE),
                         integer(w, t->nintermediates)));
+        uint32_t k = 0;
+        for (uint32_t i = t->nintermediates; i > 0 && i <= 16; i--)
+            if (t->intermediates[i - 1] != any)
+                g = both(w, g, enclosing_is(w, k++, t->intermediates[i - 1]));
+    }
     if (t->filesize.present)
         g = both(w, g,
                  in_range(w, node(w, IR_OP_FILESIZE, IR_T_INT, 0, IR_NONE, IR_NONE), &t->filesize));

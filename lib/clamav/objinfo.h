@@ -28,6 +28,10 @@
 
 enum { CV_TARGET_NONE = 0, CV_TARGET_PE = 1, CV_TARGET_ELF = 6, CV_TARGET_MACHO = 9 };
 
+/* How many enclosing objects' types an object keeps (.ldb Intermediates
+ * lists up to 16). */
+#define CV_MAX_UP 16
+
 typedef struct cv_objinfo {
     const uint8_t *data;
     size_t len;
@@ -35,6 +39,18 @@ typedef struct cv_objinfo {
     uint32_t targets;   /* bit t: target-t signatures apply in the current pass
                          * (ftype.h decides; cv_objinfo_init sets target's) */
     uint32_t depth;     /* layers libclamav counts above the pass (0: the file) */
+    /* CL_TYPE_* codes of the objects this one was extracted from, nearest
+     * (its container) first, CL_TYPE_ANY past the file: what .ldb Container
+     * and Intermediates compare. A mail's parts have the mail's type first;
+     * normalised views keep their object's list (libclamav skips normalised
+     * layers: cli_recursion_stack_get_type). The scanner fills it. */
+    uint16_t up[CV_MAX_UP];
+    /* A normalised layer (libclamav's LAYER_ATTRIBUTES_NORMALIZED: the files
+     * its HTML normaliser writes) stands in for its parent in that list:
+     * objects inside it see outer_type, its parent's type, as their
+     * container. */
+    bool normalized;
+    uint16_t outer_type;
     bool valid;         /* libclamav parsed the headers (cli_targetinfo status 1) */
     uint32_t ep;        /* entry point file offset, when valid */
     uint32_t nsections; /* section count, when valid */

@@ -70,6 +70,8 @@ ev_value ev_clamav(ev_state *st, const ir_node *n)
         return integer(n->aux == 0 || (oi && n->aux < 32 && ((oi->targets >> n->aux) & 1u)));
     case IR_OP_CLAM_DEPTH:
         return integer(oi ? oi->depth : 0);
+    case IR_OP_CLAM_CONTAINER:
+        return oi && n->aux < CV_MAX_UP ? integer(oi->up[n->aux]) : undef();
     case IR_OP_CLAM_IMGHASH:
         return integer(oi && oi->has_imghash && oi->imghash == (uint64_t)n->v.i);
     case IR_OP_CLAM_NSECTIONS:

@@ -693,6 +693,7 @@ static ev_value eval(ev_state *st, uint32_t idx)
     case IR_OP_CLAM_NSECTIONS:
     case IR_OP_CLAM_DEPTH:
     case IR_OP_CLAM_IMGHASH:
+    case IR_OP_CLAM_CONTAINER:
     case IR_OP_CLAM_PCRE:
     case IR_OP_CLAM_BYTECMP:
         return ev_clamav(st, n);

@@ -55,6 +55,7 @@ static bool string_free(const ir_program *p, uint32_t idx, int depth)
     case IR_OP_CLAM_NSECTIONS:
     case IR_OP_CLAM_DEPTH:
     case IR_OP_CLAM_IMGHASH:
+    case IR_OP_CLAM_CONTAINER:
         return true;
     /* module values read the object, not strings; a gate such as
      * `pe.is_pe` or `elf.type == elf.ET_EXEC` loads the module early,

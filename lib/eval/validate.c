@@ -5,6 +5,7 @@
  * outside the program. Also proves the node graph acyclic and measures its
  * nesting, which bounds the evaluator's recursion. Iterative, no recursion.
  */
+#include "../clamav/objinfo.h"
 #include "internal.h"
 
 #include <stdlib.h>
@@ -61,6 +62,8 @@ static bool node_ok(const ir_program *p, const ir_node *n)
     case IR_OP_CLAM_DEPTH:
     case IR_OP_CLAM_IMGHASH:
         return true;
+    case IR_OP_CLAM_CONTAINER:
+        return n->aux < CV_MAX_UP;
     case IR_OP_CLAM_OFFSET:
         return n->aux <= IR_CLOFF_EOF;
     case IR_OP_CLAM_TARGET:

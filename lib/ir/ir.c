@@ -208,7 +208,7 @@ const char *ir_op_name(ir_op op)
         [IR_OP_CLAM_OFFSET] = "clamav-offset", [IR_OP_CLAM_TARGET] = "clamav-target",
         [IR_OP_CLAM_NSECTIONS] = "clamav-sections", [IR_OP_CLAM_DEPTH] = "clamav-depth",
         [IR_OP_CLAM_PCRE] = "clamav-pcre", [IR_OP_CLAM_BYTECMP] = "clamav-bytecmp",
-        [IR_OP_CLAM_IMGHASH] = "clamav-imghash",
+        [IR_OP_CLAM_IMGHASH] = "clamav-imghash", [IR_OP_CLAM_CONTAINER] = "clamav-container",
     };
     if ((unsigned)op >= IR_OP__COUNT || !names[op])
         return "?";

@@ -207,6 +207,10 @@ typedef enum ir_op {
     IR_OP_CLAM_IMGHASH, /* int 0/1: the object is an image whose fuzzy hash
                          * (lib/clamav/imghash.h) is v.i (its 8 bytes, the
                          * first most significant) */
+    IR_OP_CLAM_CONTAINER, /* int: the CL_TYPE_* code (lib/clamav/filetypes.c)
+                           * of the aux-th object enclosing this one (0: its
+                           * container), CL_TYPE_ANY's past the file
+                           * (cv_objinfo.up) */
     IR_OP__COUNT
 } ir_op;
 

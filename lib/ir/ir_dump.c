@@ -103,6 +103,9 @@ static void dump(const ir_program *p, uint32_t n, FILE *out, int depth)
     case IR_OP_CLAM_TARGET:
         fprintf(out, "clamav-target(%u)", nd->aux);
         return;
+    case IR_OP_CLAM_CONTAINER:
+        fprintf(out, "clamav-container(%u)", nd->aux);
+        return;
     case IR_OP_CLAM_IMGHASH:
         fprintf(out, "clamav-imghash(%016" PRIx64 ")", (uint64_t)nd->v.i);
         return;

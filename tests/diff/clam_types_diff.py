@@ -89,6 +89,13 @@ def signatures(d, text_reloff):
         ldb.append(f"IA{case};Engine:81-255,Intermediates:CL_TYPE_ANY,Target:0;0;{pat}")
         ldb.append(f"IAA{case};Engine:81-255,Intermediates:CL_TYPE_ANY>CL_TYPE_ANY,Target:0;0;{pat}")
         ldb.append(f"IT{case};Engine:81-255,Intermediates:CL_TYPE_TEXT_ASCII,Target:0;0;{pat}")
+        # a mail's parts: their container is the mail (or the MHTML text)
+        for short, ty in (("M", "MAIL"), ("MH", "MHTML"), ("T", "TEXT_ASCII")):
+            ldb.append(f"C{short}{case};Engine:51-255,Container:CL_TYPE_{ty},Target:0;0;{pat}")
+            ldb.append(f"I{short}{case};Engine:81-255,Intermediates:CL_TYPE_{ty},Target:0;0;{pat}")
+        ldb.append(f"IMA{case};Engine:81-255,Intermediates:CL_TYPE_MAIL>CL_TYPE_ANY,Target:0;0;{pat}")
+        ldb.append(f"IAM{case};Engine:81-255,Intermediates:CL_TYPE_ANY>CL_TYPE_MAIL,Target:0;0;{pat}")
+        ldb.append(f"ITM{case};Engine:81-255,Intermediates:CL_TYPE_TEXT_ASCII>CL_TYPE_MAIL,Target:0;0;{pat}")
     if text_reloff:
         # a target-7 signature at an offset from the end: clamscan then scans
         # normalised text as a file of its own (hashes, one layer down)
@@ -115,6 +122,59 @@ def text_variants():
     yield "javaclass", b"\xca\xfe\xba\xbe\x00\x00\x00\x34" + b"\x00" * 40 + UP
 
 
+def random_mail(rng):
+    """A message whose parts carry the patterns: multipart or not, base64,
+    quoted-printable or plain parts, HTML and text parts, nested messages,
+    an mbox line or a text preamble (typed as text, then found as mail)."""
+    import base64
+    import quopri
+
+    def payload():
+        return b"".join(rng.choice([UP, LOW, b"x" * rng.randint(1, 30), b"<html>", b"\x00\x01",
+                                    b"MZ", b" \n"]) for _ in range(rng.randint(1, 5)))
+
+    def part(depth):
+        data = payload()
+        enc = rng.choice(["base64", "quoted-printable", "7bit", None])
+        ctype = rng.choice(["text/plain", "text/html", "application/octet-stream",
+                            "image/gif"])
+        if depth < 2 and rng.random() < 0.2:
+            inner = message(depth + 1)
+            return b"Content-Type: message/rfc822\n\n" + inner
+        h = f"Content-Type: {ctype}\n".encode()
+        if enc:
+            h += f"Content-Transfer-Encoding: {enc}\n".encode()
+        if rng.random() < 0.5:
+            h += b'Content-Disposition: attachment; filename="f.bin"\n'
+        if enc == "base64":
+            body = base64.encodebytes(data)
+        elif enc == "quoted-printable":
+            body = quopri.encodestring(data)
+        else:
+            body = data.replace(b"\x00", b"")
+        return h + b"\n" + body
+
+    def message(depth):
+        hdr = b"From: a@b.c\nTo: d@e.f\nSubject: " + rng.choice([b"x", UP]) + b"\n"
+        if rng.random() < 0.3:
+            hdr = b"X-Mailer: t\n" + hdr
+        if rng.random() < 0.3:
+            return hdr + b"\n" + payload() + b"\n"
+        hdr += b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="B%d"\n' % depth
+        body = b"preamble\n"
+        for _ in range(rng.randint(1, 3)):
+            body += b"--B%d\n" % depth + part(depth) + b"\n"
+        return hdr + b"\n" + body + b"--B%d--\n" % depth
+
+    m = message(0)
+    k = rng.random()
+    if k < 0.2:
+        m = b"From someone@example.com Mon Jan  1 00:00:00 2024\n" + m
+    elif k < 0.35:
+        m = b"plain words first\n" * rng.choice([1, 80]) + m
+    return m
+
+
 def files(rng, nrandom, include_all):
     out = []
     for name, data in text_variants():
@@ -129,6 +189,18 @@ def files(rng, nrandom, include_all):
             for pad in (0, 900, 1100):
                 out.append((f"html{i}_{pad}", b"x" * pad + m + b">" + UP + b"\n", "html"))
         out.append(("mail", b"From: a@b\nSubject: x\n\n" + UP + b"\n", "mail"))
+        for i in range(max(8, nrandom // 10)):
+            out.append((f"mail{i:03d}", random_mail(rng), "mail"))
+        # one data: URI per document (clamscan scans several in the order
+        # its temporary folder lists them)
+        import base64
+        for i in range(max(4, nrandom // 50)):
+            inner = b"".join(rng.choice([UP, LOW, b"<html>", b"GIF89a", b"xx "])
+                             for _ in range(rng.randint(1, 4)))
+            mime = rng.choice([b"text/plain", b"text/html", b"image/gif", b"application/x"])
+            uri = b"data:" + mime + b";base64," + base64.b64encode(inner)
+            out.append((f"datauri{i:03d}", b"<html><body><a href=\"" + uri + b"\">" +
+                        rng.choice([b"", UP, LOW]) + b"</a></body></html>\n", "html"))
     for i in range(nrandom):
         parts = []
         for _ in range(rng.randint(1, 6)):

@@ -6,6 +6,7 @@ the two live). Databases and files are written here: an .hdb of a file's
 MD5, an .hsb of a SHA-256, an .ndb and an .ldb with the project's own
 signatures, and (given tests/tools/mkcvd) signed containers.
 Usage: clamscan_e2e.py VIGIL [MKCVD]"""
+import base64
 import hashlib
 import json
 import os
@@ -499,6 +500,59 @@ def test_views(d):
          [("View.Upper.UNOFFICIAL", None), ("View.Lower.UNOFFICIAL", "normalised text")])
 
 
+def test_mail(d):
+    """A mail's parts are scanned as objects of their own before the mail
+    (clamscan's cli_scanmail): a mail by its first bytes, text raised to
+    MHTML within its first KiB, and text in which the raw pass finds a mail
+    further on; so is an HTML data: URI (a normalised layer: its contents
+    see the HTML as their container). Container and Intermediates see the
+    enclosing types. Every expected list was printed by clamscan 1.4.6 for
+    the same files."""
+    os.makedirs(f"{d}/mail", exist_ok=True)
+    mark = b"MAILMARKQ"
+    att = base64.encodebytes(b"part text " + mark + b"\n")
+    mime = (b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="XX"\n\n'
+            b"--XX\nContent-Type: text/plain\n\nplain body\n"
+            b"--XX\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n"
+            b'Content-Disposition: attachment; filename="a.bin"\n\n' + att + b"--XX--\n")
+    write(f"{d}/mail/magic.eml", b"From: a@b.c\nTo: d@e.f\nSubject: hello\n" + mime)
+    write(f"{d}/mail/raised.eml", b"X-Foo: bar\nFrom: a@b.c\nSubject: hello\n" + mime)
+    write(f"{d}/mail/found.txt", b"x\nFrom: a@b.c\n" + b"filler words here\n" * 70 +
+          b"Content-Type: text/plain\n\nbody " + mark + b"\n")
+    write(f"{d}/mail/m.ndb", f"Mail.Part:0:*:{hexs(mark)}\nMail.Raw:4:*:{hexs(b'Subject: hello')}\n")
+    write(f"{d}/mail/m.ldb",
+          f"Mail.InMail;Engine:51-255,Container:CL_TYPE_MAIL,Target:0;0;{hexs(mark)}\n"
+          f"Mail.InMhtml;Engine:51-255,Container:CL_TYPE_MHTML,Target:0;0;{hexs(mark)}\n"
+          f"Mail.Root;Engine:51-255,Container:CL_TYPE_ANY,Target:0;0;{hexs(mark)}\n"
+          f"Mail.Under;Engine:81-255,Intermediates:CL_TYPE_MAIL,Target:0;0;{hexs(mark)}\n"
+          f"Mail.Text;Engine:51-255,Target:7;0;{hexs(mark.lower())}\n"
+          f"Mail.InHtml;Engine:51-255,Container:CL_TYPE_HTML,Target:0;0;{hexs(mark)}\n")
+    uri = base64.b64encode(b"inner payload " + mark + b" here\n")
+    write(f"{d}/mail/uri.html", b'<html><body><a href="data:text/plain;base64,' + uri +
+          b'">x</a></body></html>\n')
+    db = ["-d", "mail/m.ndb", "-d", "mail/m.ldb", "--no-summary"]
+    found = lambda f, names: [f"mail/{f}: Mail.{n}.UNOFFICIAL FOUND" for n in names]
+    rc, out, _ = cs(d, *db, "-z", "mail/magic.eml")
+    same("mail: parts before the mail", out,
+         found("magic.eml", ["Part", "InMail", "Under", "Text", "Raw"]))
+    rc, out, _ = cs(d, *db, "-z", "mail/raised.eml")
+    same("mail: MHTML parts", out, found("raised.eml", ["Part", "InMhtml", "Text"]))
+    rc, out, _ = cs(d, *db, "-z", "mail/found.txt")
+    same("mail: found in text", out, found("found.txt", [
+        "Part", "Root", "Part", "InMail", "Under", "Text", "Text", "Part", "Root"]))
+    rc, out, _ = cs(d, *db, "-z", "mail/uri.html")
+    same("mail: an HTML data: URI", out, found("uri.html", ["Part", "InHtml", "Text"]))
+    rc, out, _ = cs(d, *db, "mail/magic.eml", "mail/raised.eml", "mail/found.txt")
+    same("mail: the first detection", out,
+         found("magic.eml", ["Part"]) + found("raised.eml", ["Part"]) +
+         found("found.txt", ["Part"]))
+    e = {"XDG_CACHE_HOME": f"{d}/cache"}
+    rc, out, _ = run([VIGIL, "scan", "--no-default-rules", "--db", "mail/m.ndb", "-s",
+                      "mail/magic.eml"], cwd=d, env=e)
+    text = out.decode()
+    check("mail: -s names the part", "in the file's mail part" in text, text)
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="vigil-clamscan-") as d:
         make_db(d)
@@ -513,6 +567,7 @@ def main():
         test_containers(d)
         test_log_json_cache(d)
         test_views(d)
+        test_mail(d)
     return e2elib.summary("clamscan_e2e")
 
 

@@ -1,0 +1,181 @@
+/*
+ * clamav_child.c - objects libclamav derives from an object and scans as
+ * objects of their own, one layer below it (cli_magic_scan_nested_*): each
+ * is typed from its own bytes and gets every pass an object gets (raw,
+ * normalised text, HTML views, hash signatures, its own children). Mail
+ * parts are the first such objects (cli_scanmail); archive members will be
+ * the next.
+ *
+ * Only ClamAV signatures see children: YARA rules are evaluated on the
+ * scanned object alone, as yara does. A child reuses the scanner's matcher
+ * scratch and result buffers, so it runs where the parent no longer needs
+ * them, and the parent state a later pass reads is saved around it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../clamav/mail.h"
+#include "clamav_scan.h"
+#include "scanner_int.h"
+
+/* The parent state a child scan overwrites and the parent reads again. */
+typedef struct saved_state {
+    const uint8_t *data;
+    size_t len;
+    const char *view;
+    const ev_input *cur_in;
+    bool matched, partial;
+    clam_object clam;
+    size_t hash_len, hash_from;
+    uint8_t *stash;
+} saved_state;
+
+static void save(const vigil_scanner *s, saved_state *v)
+{
+    *v = (saved_state){s->data, s->len, s->view, s->cur_in, s->matched, s->partial,
+                       s->clam, s->hash_hits.len, s->hash_from, s->stash};
+}
+
+static void restore(vigil_scanner *s, const saved_state *v)
+{
+    s->data = v->data;
+    s->len = v->len;
+    s->view = v->view;
+    s->cur_in = v->cur_in;
+    s->matched = v->matched;
+    s->partial = v->partial;
+    s->clam = v->clam;
+    s->hash_hits.len = v->hash_len;
+    s->hash_from = v->hash_from;
+    s->stash = v->stash;
+}
+
+/* One child object, from typing to its last pass. */
+static vigil_status scan_child(vigil_scanner *s, const ev_input *parent, uint16_t parent_type,
+                               bool normalized, const uint8_t *data, size_t len,
+                               const char *view, vigil_scan_fn fn, void *user)
+{
+    const ir_program *p = &s->db->prog;
+    static const uint8_t empty[1];
+    if (!data)
+        data = empty;
+    cv_objinfo oi;
+    cv_objinfo_init(&oi, data, len);
+    if (normalized) {
+        /* one layer down, the parent's enclosing types unchanged */
+        oi.depth = parent->clam->depth + 1;
+        memcpy(oi.up, parent->clam->up, sizeof(oi.up));
+        oi.normalized = true;
+        oi.outer_type = parent_type;
+    } else {
+        api_clam_nest(&oi, parent->clam, parent_type);
+    }
+    ev_input in = *parent;
+    in.data = data;
+    in.len = len;
+    in.clam = &oi;
+    in.has_entrypoint = false;
+    in.matches = NULL;
+    api_clam_begin(s, &oi, data, len);
+    if (s->clam.small)
+        return VIGIL_OK;
+    vigil_status st = api_clam_before_raw(s, &in, fn, user);
+    if (st != VIGIL_OK)
+        return st;
+    size_t alive = ev_prefilter(s->ev, &in, s->dead);
+    for (size_t i = 0; i < p->rules.len; i++) {
+        if (p->rules.items[i].ns != s->clam_ns && !s->dead[i]) {
+            s->dead[i] = 1;
+            alive--;
+        }
+    }
+    s->matched = false;
+    s->partial = false;
+    if (alive > 0) {
+        st = matcher_scan(s->db->m, s->ms, data, len, (s->mt_flags & ~MT_DROP_BEHIND) | MT_FAST);
+        if (st != VIGIL_OK)
+            return st;
+        in.matches = s->ms;
+        s->matched = true;
+        s->partial = !(s->flags & VIGIL_SCAN_FAST);
+    }
+    s->data = data;
+    s->len = len;
+    s->view = view;
+    uint16_t initial = s->clam.type;
+    api_clam_settle(s, &oi);
+    st = api_clam_raised(s, &in, initial, fn, user);
+    if (st != VIGIL_OK)
+        return st;
+    /* the child's hash hits follow the parent's, which a later pass of the
+     * parent may report again */
+    s->hash_from = s->hash_hits.len;
+    bool allowed = false;
+    if (s->db->has_hashes) {
+        st = api_clamav_hashes(s->db, data, len, &oi, api_collect_hash, s, &allowed);
+        if (st != VIGIL_OK)
+            return st;
+        if (!s->clam.raw)
+            s->hash_hits.len = s->hash_from;
+    }
+    if (allowed)
+        return VIGIL_OK;
+    st = ev_run(s->ev, &in, s->results);
+    s->cur_in = &in;
+    if (st == VIGIL_OK && s->clam.raw)
+        st = api_scan_report(s, true, false, fn, user);
+    if (st == VIGIL_OK)
+        st = api_clam_after_raw(s, &in, fn, user);
+    s->cur_in = NULL;
+    return st;
+}
+
+void api_clam_nest(cv_objinfo *oi, const cv_objinfo *outer, uint16_t outer_type)
+{
+    oi->depth = outer->depth + 1;
+    oi->up[0] = outer->normalized ? outer->outer_type : outer_type;
+    memmove(oi->up + 1, outer->up, (CV_MAX_UP - 1) * sizeof(oi->up[0]));
+}
+
+vigil_status api_clam_child(vigil_scanner *s, const ev_input *parent, uint16_t parent_type,
+                            bool normalized, const uint8_t *data, size_t len, const char *view,
+                            vigil_scan_fn fn, void *user)
+{
+    saved_state v;
+    save(s, &v);
+    /* a child's mail pass holds its results apart like its parent's, and
+     * the parent may still evaluate with its own dead rules */
+    size_t nrules = s->db->prog.rules.len ? s->db->prog.rules.len : 1;
+    uint8_t *dead = malloc(nrules);
+    s->stash = calloc(nrules, 1);
+    vigil_status st = s->stash && dead ? VIGIL_OK : VIGIL_E_NOMEM;
+    if (st == VIGIL_OK) {
+        memcpy(dead, s->dead, s->db->prog.rules.len);
+        st = scan_child(s, parent, parent_type, normalized, data, len, view, fn, user);
+        memcpy(s->dead, dead, s->db->prog.rules.len);
+    }
+    free(s->stash);
+    free(dead);
+    restore(s, &v);
+    return st;
+}
+
+vigil_status api_clam_mail_parts(vigil_scanner *s, const ev_input *mail, uint16_t mail_type,
+                                 vigil_scan_fn fn, void *user)
+{
+    /* clamscan's --max-recursion default: deeper objects are not scanned */
+    if (mail->clam->depth + 1 >= CV_MAIL_MAX_RECURSION)
+        return VIGIL_OK;
+    cv_mail_out out;
+    cv_mail_status ms = cv_mail_parts(mail->data, mail->len, NULL, &out);
+    if (ms == CV_MAIL_NOMEM)
+        return VIGIL_E_NOMEM;
+    if (ms != CV_MAIL_OK)
+        return VIGIL_OK; /* past the guard on the parts' total size */
+    vigil_status st = VIGIL_OK;
+    for (size_t i = 0; st == VIGIL_OK && i < out.n_parts; i++)
+        st = api_clam_child(s, mail, mail_type, false, out.parts[i].data, out.parts[i].len,
+                            "mail part", fn, user);
+    cv_mail_out_free(&out);
+    return st;
+}
