@@ -1,12 +1,14 @@
 /*
  * fuzz_clamav_objinfo.c - libFuzzer target for ClamAV's view of executables
  * (lib/clamav/objinfo.h): the input is classified and parsed as PE, ELF or
- * Mach-O, every section and hashed section is visited and the import string
- * is built. Hostile headers must give "no such offset", never an
- * out-of-bounds read, a leak or a hang.
+ * Mach-O, every section and hashed section is visited, the import string
+ * is built and the version-information (VI) offsets are collected. Hostile
+ * headers must give "no such offset", never an out-of-bounds read, a leak
+ * or a hang.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "clamav/objinfo.h"
 
@@ -32,5 +34,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)cv_objinfo_hashed_section(&oi, i, &a, &sz);
     size_t total = 0;
     (void)cv_objinfo_import_string(&oi, sink, &total, &sz);
+    uint32_t *keys;
+    size_t nkeys;
+    if (cv_objinfo_version_keys(&oi, &keys, &nkeys)) {
+        for (size_t i = 0; i < nkeys; i++)
+            if (keys[i] >= size || !cv_version_key_in(keys, nkeys, keys[i]))
+                abort(); /* a key lies inside the file and is found */
+        free(keys);
+    }
     return 0;
 }

@@ -17,17 +17,30 @@
 #define CLAM_SCANBUFF 131072u
 
 
+/* A VI body test, `clamav-vi(#s) > 0` (lib/clamav/lower.c): its VI node. */
+static const ir_node *vi_test(const ir_program *p, const ir_node *n)
+{
+    if (n->op != IR_OP_GT || n->a >= p->nodes.len)
+        return NULL;
+    const ir_node *vi = &p->nodes.items[n->a];
+    return vi->op == IR_OP_CLAM_VI && vi->a < p->nodes.len ? vi : NULL;
+}
+
 const ir_node *api_clam_body_test(const ir_program *p, uint32_t cond)
 {
     for (int depth = 0; depth < 2 && cond < p->nodes.len; depth++) {
         const ir_node *n = &p->nodes.items[cond];
         if (n->op == IR_OP_STR_FOUND || n->op == IR_OP_STR_IN)
             return n;
+        if (vi_test(p, n))
+            return vi_test(p, n);
         if (n->op != IR_OP_AND || n->b >= p->nodes.len)
             return NULL;
         const ir_node *b = &p->nodes.items[n->b];
         if (b->op == IR_OP_STR_FOUND || b->op == IR_OP_STR_IN)
             return b;
+        if (vi_test(p, b))
+            return vi_test(p, b);
         cond = n->a;
     }
     return NULL;
@@ -126,15 +139,23 @@ static bool add_hits(vigil_scanner *s, uint32_t r, uint8_t rank, bool every)
     clam_keyed e = {.rule = r, .rank = rank};
     if (!t || !s->matched)
         return vec_push(&s->order_keys, e);
+    /* a VI test (its string is its count node's): the matches at the
+     * object's version-information offsets */
+    bool vi = t->op == IR_OP_CLAM_VI;
+    uint32_t str = vi ? p->nodes.items[t->a].a : t->a;
+    if (str >= p->strings.len || (vi && !s->cur_in))
+        return vec_push(&s->order_keys, e);
     if (every)
-        api_scan_full_matches(s, t->a);
+        api_scan_full_matches(s, str);
     size_t n = 0, found = 0;
-    const mt_match *m = mt_matches(s->ms, t->a, &n);
+    const mt_match *m = mt_matches(s->ms, str, &n);
     int64_t lo = 0, hi = INT64_MAX;
     if (t->op == IR_OP_STR_IN && (!s->cur_in || !ev_range_value(s->ev, s->cur_in, t->b, &lo, &hi)))
         return vec_push(&s->order_keys, e);
     for (size_t k = 0; k < n && (every || found == 0); k++) {
         if ((int64_t)m[k].offset < lo || (int64_t)m[k].offset > hi)
+            continue;
+        if (vi && !ev_clam_vi_key(s->ev, s->cur_in, m[k].offset))
             continue;
         e.pos = rank & CLAM_RANK_AC ? m[k].offset + m[k].length : m[k].offset;
         e.chunk = e.pos / CLAM_SCANBUFF;

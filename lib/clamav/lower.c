@@ -39,6 +39,8 @@ typedef struct lw {
     uint32_t sub_node[CV_MAX_SUBSIGS];   /* PCRE / byte compare -> its count node, or IR_NONE */
     const cv_subsig *subs;
     bool empty; /* lowering for clamscan's pass without pattern matches */
+    bool multipart[CV_MAX_SUBSIGS]; /* the rule's string k (from its first) has
+                                     * several libclamav parts ("*", {n-m}) */
 } lw;
 
 static uint32_t node(lw *w, ir_op op, uint8_t type, uint32_t aux, uint32_t a, uint32_t b)
@@ -100,7 +102,8 @@ static uint32_t range(lw *w, uint32_t lo, uint32_t hi)
 }
 
 /* The range of match starts an offset allows, or IR_NONE for "*". Offsets
- * this build cannot place (VI, macro groups) give *never. */
+ * this build cannot place (macro groups) give *never; VI is not a range
+ * (present() and count() take it). */
 static uint32_t offset_range(lw *w, const cv_offset *o, bool *never)
 {
     uint32_t base;
@@ -140,10 +143,28 @@ static uint32_t offset_range(lw *w, const cv_offset *o, bool *never)
     return range(w, base, hi);
 }
 
+/* VI: the matches of string s that start at one of the PE's version-info
+ * key offsets (libclamav checks match starts against that set and ignores a
+ * MaxShift), or IR_NONE when libclamav cannot match it: it checks every part
+ * of a pattern split at "*" or {n-m} against the set, and vigil's matcher
+ * knows only where the whole match starts. */
+static uint32_t vi_count(lw *w, uint32_t s)
+{
+    uint32_t k = s - w->p->rules.items[w->rule].strings_first;
+    if (k < CV_MAX_SUBSIGS && w->multipart[k])
+        return IR_NONE;
+    uint32_t c = node(w, IR_OP_STR_COUNT, IR_T_INT, 0, s, IR_NONE);
+    return node(w, IR_OP_CLAM_VI, IR_T_INT, 0, c, IR_NONE);
+}
+
 /* $s (at its offset), and #s (in its offset range). */
 static uint32_t present(lw *w, uint32_t s, const cv_offset *o)
 {
     bool never;
+    if (o->kind == CV_OFF_VI) {
+        uint32_t c = vi_count(w, s);
+        return c == IR_NONE ? boolean(w, false) : binary(w, IR_OP_GT, c, integer(w, 0));
+    }
     uint32_t r = offset_range(w, o, &never);
     if (never)
         return boolean(w, false);
@@ -155,6 +176,10 @@ static uint32_t present(lw *w, uint32_t s, const cv_offset *o)
 static uint32_t count(lw *w, uint32_t s, const cv_offset *o)
 {
     bool never;
+    if (o->kind == CV_OFF_VI) {
+        uint32_t c = vi_count(w, s);
+        return c == IR_NONE ? integer(w, 0) : c;
+    }
     uint32_t r = offset_range(w, o, &never);
     if (never)
         return integer(w, 0);
@@ -236,7 +261,9 @@ static uint32_t add_string(lw *w, const char *id, const cv_hexsig *hex, unsigned
         w->failed = true;
         return IR_NONE;
     }
-    p->rules.items[w->rule].strings_count++;
+    uint32_t k = p->rules.items[w->rule].strings_count++;
+    if (k < CV_MAX_SUBSIGS)
+        w->multipart[k] = hex->nparts > 1;
     return (uint32_t)p->strings.len - 1;
 }
 

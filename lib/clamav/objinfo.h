@@ -134,4 +134,16 @@ bool cv_objinfo_import_string(const cv_objinfo *oi, cv_import_sink sink, void *a
 /* The MD5 of that string (an OpenSSL digest context is made per call). */
 bool cv_objinfo_import_hash(const cv_objinfo *oi, uint8_t md5[16], uint32_t *size);
 
+/* VI offsets (objinfo_vi.c): the file offsets of the keys of the PE's
+ * version-information strings (StringFileInfo of the RT_VERSION resources),
+ * as libclamav's cli_peheader collects them; a VI subsignature matches only
+ * where a match starts at one of them. Empty unless the object is a PE whose
+ * headers parsed (cv_objinfo_valid) with a resource directory. *keys is
+ * sorted and without duplicates (at most 16 * 3276 entries), NULL when
+ * empty; free() it. False only when out of memory. */
+bool cv_objinfo_version_keys(const cv_objinfo *oi, uint32_t **keys, size_t *n);
+
+/* Whether offset is one of those keys (binary search). */
+bool cv_version_key_in(const uint32_t *keys, size_t n, uint64_t offset);
+
 #endif

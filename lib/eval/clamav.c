@@ -1,13 +1,16 @@
 /*
  * clamav.c - the condition nodes ClamAV signatures lower to (lib/clamav):
  * positions by ClamAV's offset rules (EP+n, Sx+n, SEx, SL+n, EOF-n), the
- * target type gate and the section count (PCRE and byte-compare
+ * target type gate, the section count and VI subsignatures' matches at the
+ * PE's version-information offsets (PCRE and byte-compare
  * subsignatures have files of their own: clamav_pcre.c, clamav_bytecmp.c).
  * Everything about the object's format comes from lib/clamav/objinfo, which
  * follows libclamav; a position the object does not have (no entry point,
  * no section x, an addend that leaves the file's range below 0) is
  * undefined, so the signature is false.
  */
+#include <stdlib.h>
+
 #include "../clamav/objinfo.h"
 #include "internal.h"
 
@@ -62,6 +65,79 @@ static ev_value offset(const cv_objinfo *oi, size_t len, const ir_node *n)
     }
 }
 
+void ev_clam_vi_reset(ev_state *st)
+{
+    free(st->clam_vi.keys);
+    st->clam_vi.keys = NULL;
+    st->clam_vi.n = 0;
+    st->clam_vi.done = st->clam_vi.failed = false;
+}
+
+/* IR_OP_CLAM_VI: the matches of the count node's string that start at a
+ * version-information key (libclamav's matcher checks each match start
+ * against the set cli_peheader collected). The set is the object's: made
+ * once per run, on the first VI node evaluated. */
+/* The VI node's string matches (sorted by offset), or NULL when the
+ * object has no VI offsets; *failed when they could not be computed. */
+static const mt_match *vi_matches(ev_state *st, const ir_node *n, size_t *cnt, bool *failed)
+{
+    const cv_objinfo *oi = st->in->clam;
+    *cnt = 0;
+    *failed = false;
+    if (!oi)
+        return NULL;
+    if (!st->clam_vi.done) {
+        st->clam_vi.done = true;
+        st->clam_vi.failed = !cv_objinfo_version_keys(oi, &st->clam_vi.keys, &st->clam_vi.n);
+    }
+    *failed = st->clam_vi.failed;
+    uint32_t s = st->prog->nodes.items[n->a].a;
+    if (st->clam_vi.n == 0 || s >= st->prog->strings.len)
+        return NULL;
+    if (st->in->get_matches)
+        return st->in->get_matches(st->in->get_matches_user, s, cnt);
+    return st->in->matches ? mt_matches(st->in->matches, s, cnt) : NULL;
+}
+
+static ev_value vi_count(ev_state *st, const ir_node *n)
+{
+    size_t cnt;
+    bool failed;
+    const mt_match *m = vi_matches(st, n, &cnt, &failed);
+    if (failed)
+        return undef(); /* out of memory: the signature is false */
+    int64_t hits = 0;
+    for (size_t k = 0; m && k < cnt; k++)
+        hits += cv_version_key_in(st->clam_vi.keys, st->clam_vi.n, m[k].offset);
+    return integer(hits);
+}
+
+bool ev_clam_vi_key(ev_state *st, const ev_input *in, uint64_t offset)
+{
+    if (!st || !in || !in->clam)
+        return false;
+    if (!st->clam_vi.done) {
+        st->clam_vi.done = true;
+        st->clam_vi.failed = !cv_objinfo_version_keys(in->clam, &st->clam_vi.keys, &st->clam_vi.n);
+    }
+    return cv_version_key_in(st->clam_vi.keys, st->clam_vi.n, offset);
+}
+
+bool ev_clam_vi_last(ev_state *st, const ir_node *n, int64_t *at)
+{
+    size_t cnt;
+    bool failed;
+    const mt_match *m = vi_matches(st, n, &cnt, &failed);
+    for (size_t k = cnt; m && k-- > 0;) {
+        if (m[k].offset <= (uint64_t)INT64_MAX &&
+            cv_version_key_in(st->clam_vi.keys, st->clam_vi.n, m[k].offset)) {
+            *at = (int64_t)m[k].offset;
+            return true;
+        }
+    }
+    return false;
+}
+
 ev_value ev_clamav(ev_state *st, const ir_node *n)
 {
     const cv_objinfo *oi = st->in->clam;
@@ -84,6 +160,8 @@ ev_value ev_clamav(ev_state *st, const ir_node *n)
         return ev_clam_pcre(st, (uint32_t)(n - st->prog->nodes.items));
     case IR_OP_CLAM_BYTECMP:
         return ev_clam_bytecmp(st, n);
+    case IR_OP_CLAM_VI:
+        return vi_count(st, n);
     default:
         return undef();
     }

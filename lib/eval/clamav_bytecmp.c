@@ -272,6 +272,8 @@ ev_value ev_clam_bytecmp(ev_state *st, const ir_node *n)
     bool found;
     if (ref->op == IR_OP_STR_COUNT)
         found = last_match(st, ref, &base);
+    else if (ref->op == IR_OP_CLAM_VI)
+        found = ev_clam_vi_last(st, ref, &base); /* a VI subsignature */
     else
         found = ev_node_truthy(st, n->a); /* an earlier byte compare: no offset */
     ir_clam_bcmp b;

@@ -696,6 +696,7 @@ static ev_value eval(ev_state *st, uint32_t idx)
     case IR_OP_CLAM_CONTAINER:
     case IR_OP_CLAM_PCRE:
     case IR_OP_CLAM_BYTECMP:
+    case IR_OP_CLAM_VI:
         return ev_clamav(st, n);
     case IR_OP_VAR:
         return st->vars[n->a];
@@ -815,6 +816,7 @@ void ev_state_free(ev_state *st)
     if (!st)
         return;
     ev_clam_pcre_free(st);
+    ev_clam_vi_reset(st);
     if (st->regex) {
         for (size_t i = 0; i < st->prog->nodes.len; i++)
             re_free(st->regex[i]);
@@ -921,6 +923,7 @@ vigil_status ev_run(ev_state *st, const ev_input *in, uint8_t *results)
     st->ticks = 0;
     st->timed_out = false;
     ev_clam_pcre_run_begin(st); /* PCRE counts are per object */
+    ev_clam_vi_reset(st);       /* and so are VI offsets */
     memset(results, 0, p->rules.len);
     memset(st->ns_failed, 0, p->namespaces.len);
     for (size_t r = 0; r < p->rules.len; r++) {

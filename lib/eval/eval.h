@@ -83,4 +83,9 @@ size_t ev_prefilter(ev_state *st, const ev_input *in, uint8_t *dead);
  * it, outside ev_run); false when undefined. */
 bool ev_range_value(ev_state *st, const ev_input *in, uint32_t range, int64_t *lo, int64_t *hi);
 
+/* Whether offset is one of the PE version-information key offsets of the
+ * object of `in` (a ClamAV VI subsignature's match must start there); read
+ * after ev_run on it. */
+bool ev_clam_vi_key(ev_state *st, const ev_input *in, uint64_t offset);
+
 #endif

@@ -69,6 +69,11 @@ struct ev_state {
     struct ev_clam_pcre *clam_pcre; /* PCRE subsignatures: compiled patterns and
                                      * this run's counts (clamav_pcre.c), made
                                      * on first use */
+    struct {             /* the object's VI offsets (clamav.c), made on first use */
+        uint32_t *keys;
+        size_t n;
+        bool done, failed;
+    } clam_vi;
     uint32_t ticks;      /* loop iterations since the last clock reading */
     bool timed_out;      /* the deadline passed: every loop stops */
 };
@@ -87,6 +92,13 @@ ev_value ev_clamav(ev_state *st, const ir_node *n);
 ev_value ev_clam_pcre(ev_state *st, uint32_t idx);
 void ev_clam_pcre_run_begin(ev_state *st);
 void ev_clam_pcre_free(ev_state *st);
+
+/* IR_OP_CLAM_VI (clamav.c): ev_clam_vi_reset forgets the VI offsets of the
+ * previous object (ev_run, ev_state_free). */
+void ev_clam_vi_reset(ev_state *st);
+/* The offset of the last match a VI node counts (a byte compare reads from
+ * it); false when it counts none. */
+bool ev_clam_vi_last(ev_state *st, const ir_node *n, int64_t *at);
 
 /* IR_OP_CLAM_BYTECMP (clamav_bytecmp.c): 1 when the comparison holds. */
 ev_value ev_clam_bytecmp(ev_state *st, const ir_node *n);

@@ -40,6 +40,7 @@ static bool string_free(const ir_program *p, uint32_t idx, int depth)
      * a byte compare reads from a string's last match */
     case IR_OP_CLAM_PCRE:
     case IR_OP_CLAM_BYTECMP:
+    case IR_OP_CLAM_VI:
         return false;
     case IR_OP_TRUE:
     case IR_OP_FALSE:
@@ -247,13 +248,18 @@ static bool needs_hit(const ir_program *p, uint32_t idx, uint32_t rule, int dept
         const ir_node *l = n->a < p->nodes.len ? &p->nodes.items[n->a] : NULL;
         if (!l || !int_at_least(p, n->b, n->op == IR_OP_GT ? 0 : 1))
             return false;
-        if (l->op == IR_OP_CLAM_PCRE || l->op == IR_OP_CLAM_BYTECMP)
+        if (l->op == IR_OP_CLAM_PCRE || l->op == IR_OP_CLAM_BYTECMP || l->op == IR_OP_CLAM_VI)
             return needs_hit(p, n->a, rule, depth + 1);
         return l->op == IR_OP_STR_COUNT && l->b == IR_NONE && own_string(p, l->a, rule);
     }
     case IR_OP_CLAM_PCRE:
         /* its count stays 0 unless its trigger holds */
         return needs_hit(p, n->a, rule, depth + 1);
+    case IR_OP_CLAM_VI: {
+        /* it counts its string's matches */
+        const ir_node *ref = n->a < p->nodes.len ? &p->nodes.items[n->a] : NULL;
+        return ref && ref->op == IR_OP_STR_COUNT && own_string(p, ref->a, rule);
+    }
     case IR_OP_CLAM_BYTECMP: {
         /* it reads from its reference's last match, or needs an earlier
          * byte compare to hold */

@@ -68,6 +68,10 @@ static bool node_ok(const ir_program *p, const ir_node *n)
         return n->aux <= IR_CLOFF_EOF;
     case IR_OP_CLAM_TARGET:
         return n->aux <= 14;
+    case IR_OP_CLAM_VI:
+        /* the evaluator reads the match list of the count node's string */
+        return node_idx(p, n->a) && p->nodes.items[n->a].op == IR_OP_STR_COUNT &&
+               p->nodes.items[n->a].a < p->strings.len;
     case IR_OP_CLAM_PCRE:
         /* the pattern is compiled lazily (clamav_pcre.c), which reads it
          * as a NUL-terminated pool string: the pool must hold that NUL */

@@ -152,6 +152,7 @@ bool ir_child_at(const ir_program *p, const ir_node *n, uint32_t k, uint32_t *ou
         break;
     case IR_OP_MOD_MEMBER:
     case IR_OP_CLAM_BYTECMP:
+    case IR_OP_CLAM_VI:
         fixed[nfixed++] = n->a;
         break;
     case IR_OP_CLAM_PCRE:
@@ -209,6 +210,7 @@ const char *ir_op_name(ir_op op)
         [IR_OP_CLAM_NSECTIONS] = "clamav-sections", [IR_OP_CLAM_DEPTH] = "clamav-depth",
         [IR_OP_CLAM_PCRE] = "clamav-pcre", [IR_OP_CLAM_BYTECMP] = "clamav-bytecmp",
         [IR_OP_CLAM_IMGHASH] = "clamav-imghash", [IR_OP_CLAM_CONTAINER] = "clamav-container",
+        [IR_OP_CLAM_VI] = "clamav-vi",
     };
     if ((unsigned)op >= IR_OP__COUNT || !names[op])
         return "?";

@@ -211,6 +211,11 @@ typedef enum ir_op {
                            * of the aux-th object enclosing this one (0: its
                            * container), CL_TYPE_ANY's past the file
                            * (cv_objinfo.up) */
+    IR_OP_CLAM_VI,     /* int: how many matches of a VI subsignature libclamav
+                        * counts: those of string nodes[a].a (a = its
+                        * IR_OP_STR_COUNT node, no range) that start at one of
+                        * the PE's version-information key offsets
+                        * (lib/clamav/objinfo.h cv_objinfo_version_keys) */
     IR_OP__COUNT
 } ir_op;
 

@@ -109,6 +109,12 @@ static void dump(const ir_program *p, uint32_t n, FILE *out, int depth)
     case IR_OP_CLAM_IMGHASH:
         fprintf(out, "clamav-imghash(%016" PRIx64 ")", (uint64_t)nd->v.i);
         return;
+    case IR_OP_CLAM_VI:
+        /* (clamav-vi (count $s)): the string's matches at VI offsets */
+        fputs("(clamav-vi ", out);
+        dump(p, nd->a, out, depth + 1);
+        fputc(')', out);
+        return;
     case IR_OP_CLAM_OFFSET:
         fprintf(out, "clamav-offset(%u, %u, %" PRId64 ")", nd->aux, nd->a, nd->v.i);
         return;

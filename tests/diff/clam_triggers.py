@@ -5,7 +5,8 @@ For every .ndb/.ndu body signature and .ldb/.ldu logical signature it can
 satisfy, writes one file that should trigger it: the hex pattern made concrete
 (random bytes for ??, nibbles, jumps, alternatives), placed where its offset
 says (n, n,shift, EOF-n, *, and for target 1 a minimal PE with EP+-n, Sx+n,
-SEx, SL+n; target 6 gets a minimal ELF with EP+-n), and for logical
+SEx, SL+n, VI (a version resource whose string keys start with the
+patterns); target 6 gets a minimal ELF with EP+-n), and for logical
 signatures the subsignatures chosen and repeated so the expression (counts
 included) holds, the file sized and shaped as the TargetDescriptionBlock asks.
 Hash signatures cannot be triggered from a hash: `--hash-db OUT FILE...` writes
@@ -218,6 +219,8 @@ def parse_offset(spec):
     m = re.fullmatch(r"SL\+(\d+)", spec)
     if m:
         return ("sl", int(m.group(1)), shift)
+    if spec.startswith("VI"):  # libclamav: a prefix test; MaxShift ignored
+        return ("vi",)
     raise Skip("offset %r not handled" % spec)
 
 
@@ -285,6 +288,39 @@ def pe_header(sections, ep_rva, hdr_size):
     return bytes(h)
 
 
+def version_resource(rva, keys):
+    """An .rsrc section at rva: RT_VERSION / 1 / 0x409 -> a VS_VERSION_INFO with
+    one string table whose strings' keys start with the given byte strings.
+    Returns (bytes, [offset of each key in them]). Each key is followed by a
+    UTF-16 NUL (at an even offset of its string) and a value, so libclamav's
+    walk (pe.c cli_peheader) collects it whatever bytes it holds."""
+    def wide(s):
+        return s.encode("utf-16-le") + b"\0\0"
+
+    def pad4(b):
+        return b + bytes(-len(b) % 4)
+
+    strings, rel = b"", []
+    for k in keys:
+        body = k + bytes(len(k) % 2) + b"\0\0"
+        body = pad4(bytes(6) + body)[6:] + b"a\0\0\0"
+        s = struct.pack("<HHH", 6 + len(body), 2, 1) + body
+        rel.append(len(strings) + 6)
+        strings += pad4(s)
+    table = struct.pack("<HHH", 24 + len(strings), 0, 1) + wide("040904b0") + strings
+    sfi = struct.pack("<HHH", 36 + len(table), 0, 1) + wide("StringFileInfo") + table
+    fixed = struct.pack("<I", 0xFEEF04BD) + bytes(48)
+    vs = struct.pack("<HHH", 92 + len(sfi), 0x34, 0) + wide("VS_VERSION_INFO") + b"\0\0" + fixed + sfi
+    if len(vs) > 0xFFFF:
+        raise Skip("VI patterns too long for one version resource")
+    d = bytearray(0x58)
+    struct.pack_into("<12xHHII", d, 0, 0, 1, 0x10, 0x80000018)
+    struct.pack_into("<12xHHII", d, 0x18, 0, 1, 1, 0x80000030)
+    struct.pack_into("<12xHHII", d, 0x30, 0, 1, 0x409, 0x48)
+    struct.pack_into("<IIII", d, 0x48, rva + 0x58, len(vs), 0, 0)
+    return bytes(d) + vs, [0x58 + 92 + 36 + 24 + r for r in rel]
+
+
 def elf_header(entry_off, size):
     e = bytearray(0x78)
     e[0:16] = b"\x7fELF\x02\x01\x01" + bytes(9)
@@ -316,6 +352,11 @@ def build_once(items, target, tdb, rng):
     exe_kinds = {"ep", "sec", "se", "sl"}
     if target not in (1, 6) and kinds & exe_kinds:
         raise Skip("EP/section offsets need target 1 or 6")
+    vis = [it for it in items if it[0][0] == "vi"]
+    if vis and (target != 1 or "sl" in kinds):
+        raise Skip("VI needs target 1 (and its own last section)")
+    if any(lead for _, _, lead in vis):
+        raise Skip("VI pattern with bytes before its start")
     if target == 6 and kinds & {"sec", "se", "sl"}:
         raise Skip("ELF section offsets not handled")
     if target == 1:
@@ -323,9 +364,9 @@ def build_once(items, target, tdb, rng):
         used = [it[0][1] for it in items if it[0][0] in ("sec", "se")]
         nsec = max([2, nsec_lo] + [u + 1 for u in used])
         nsec = max(nsec, 1)
-        if nsec > nsec_hi:
+        if nsec + bool(vis) > nsec_hi:
             raise Skip("NumberOfSections range vs section offsets")
-        hdr = align(0x178 + 40 * nsec, 0x200)
+        hdr = align(0x178 + 40 * (nsec + bool(vis)), 0x200)
         fixed = [[] for _ in range(nsec)]  # (rel, data)
         floats = [[] for _ in range(nsec)]
         ep_need = max([0] + [it[2] - it[0][1] for it in items if it[0][0] == "ep"])
@@ -364,7 +405,17 @@ def build_once(items, target, tdb, rng):
             layout.append(fixed[i] + fl)
             raw += rsz
             rva += align(rsz, 0x1000)
-        img.put(0, pe_header(sections, sections[0][2] + ep_rel, hdr))
+        rsrc = None
+        if vis:
+            rsrc, keys = version_resource(rva, [d for _, d, _ in vis])
+            rsz = align(len(rsrc), 0x200)
+            sections.append((raw, rsz, rva))
+            layout.append([(0, rsrc)])
+            raw += rsz
+        h = bytearray(pe_header(sections, sections[0][2] + ep_rel, hdr))
+        if rsrc:
+            struct.pack_into("<II", h, 0x80 + 24 + 96 + 16, sections[-1][2], len(rsrc))
+        img.put(0, bytes(h))
         for (sraw, rsz, _), placed in zip(sections, layout):
             for r, d in placed:
                 img.put(sraw + r, d)
@@ -822,7 +873,7 @@ def trigger_ldb(line, rng, stats):
                     items.append((off, data, 0))
                 continue
             off, toks, mods = u
-            if n > 1 and off[0] not in ("any", "se"):
+            if n > 1 and off[0] not in ("any", "se", "vi"):
                 raise Skip("count > 1 at a fixed offset")
             cmps = [usable[j] for j in counts if isinstance(usable[j], ByteCmp) and usable[j].ref == i]
             for k in range(n):
