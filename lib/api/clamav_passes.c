@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "../clamav/htmlnorm.h"
+#include "../clamav/imghash.h"
 #include "../clamav/text.h"
 #include "clamav_scan.h"
 #include "scanner_int.h"
@@ -40,6 +41,9 @@ vigil_status api_clam_scanner_init(vigil_scanner *s)
 {
     const ir_program *p = &s->db->prog;
     size_t n = 0;
+    /* images are hashed only when a fuzzy_img subsignature may read it */
+    for (size_t i = 0; i < p->nodes.len && !s->imghash; i++)
+        s->imghash = p->nodes.items[i].op == IR_OP_CLAM_IMGHASH;
     for (size_t i = 0; i < p->rules.len; i++)
         n += (p->rules.items[i].flags & IR_RULE_FTYPE) != 0;
     if (n == 0)
@@ -74,6 +78,18 @@ void api_clam_begin(vigil_scanner *s, cv_objinfo *oi, const uint8_t *data, size_
     oi->targets = cv_ftype_is_raisable(t, c->type)
                       ? ALL_TARGETS
                       : bit(0) | bit(cv_ftype_target(t, c->type)) | bit(CV_TARGET_OTHER);
+    /* libclamav hashes an image (the whole object) before its raw pass; a
+     * decoding failure means no hash. Image types are never raised, so the
+     * hash is known before matching, and fuzzy_img tests can gate it. */
+    oi->has_imghash = false;
+    uint8_t h[8];
+    if (s->imghash && !c->small && cv_image_hash_applies(c->type) &&
+        cv_image_fuzzy_hash(data, len, h)) {
+        oi->has_imghash = true;
+        oi->imghash = 0;
+        for (int i = 0; i < 8; i++)
+            oi->imghash = oi->imghash << 8 | h[i];
+    }
 }
 
 typedef struct ft_hit {

@@ -73,6 +73,7 @@ struct vigil_scanner {
     VEC(clam_keyed) order_keys; /* api_clam_order's reports, in order */
     clam_ftrule *ftrules;    /* the database's file-type rows */
     size_t nftrules;
+    bool imghash;            /* the database has fuzzy_img subsignatures */
     uint8_t *stash;          /* per rule: results of a pass reported later */
     uint8_t *norm;           /* normalised text of the current object */
     size_t norm_cap;

@@ -111,8 +111,11 @@ static uint64_t tree_hash(const ir_program *p, uint32_t idx, int depth)
     switch ((ir_op)n->op) {
     case IR_OP_INT:
     case IR_OP_FLOAT:
+    case IR_OP_CLAM_IMGHASH:
         h ^= (uint64_t)n->v.i * 0xff51afd7ed558ccdu;
         break;
+    case IR_OP_CLAM_OFFSET: /* a is a section number, not a node */
+        return h ^ (uint64_t)n->v.i * 0xff51afd7ed558ccdu ^ (uint64_t)n->a * 0xc4ceb9fe1a85ec53u;
     case IR_OP_STRING:
     case IR_OP_REGEX:
         h ^= (uint64_t)n->v.s.len * 0xc4ceb9fe1a85ec53u;
@@ -144,9 +147,12 @@ static bool same_tree(const ir_program *p, uint32_t x, uint32_t y, int depth)
     switch ((ir_op)a->op) {
     case IR_OP_INT:
     case IR_OP_FLOAT:
+    case IR_OP_CLAM_IMGHASH:
         if (a->v.i != b->v.i) /* a float's bits */
             return false;
         break;
+    case IR_OP_CLAM_OFFSET:
+        return a->a == b->a && a->v.i == b->v.i;
     case IR_OP_STRING:
     case IR_OP_REGEX:
         /* validate.c keeps pool ranges in bounds */

@@ -12,8 +12,10 @@ import json
 import os
 import re
 import stat
+import struct
 import sys
 import tempfile
+import zlib
 
 import e2elib
 from e2elib import check, run, write
@@ -553,6 +555,43 @@ def test_mail(d):
     check("mail: -s names the part", "in the file's mail part" in text, text)
 
 
+def lcg_png(w, h, seed):
+    """An RGB PNG whose pixels come from a small LCG."""
+    x, rows = seed, []
+    for y in range(h):
+        row = bytearray(b"\x00")
+        for i in range(w * 3):
+            x = (x * 1103515245 + 12345) & 0x7fffffff
+            row.append(((i * 7 + y * 3) + (x >> 16) % 40) % 256)
+        rows.append(bytes(row))
+
+    def chunk(t, data):
+        return (struct.pack(">I", len(data)) + t + data +
+                struct.pack(">I", zlib.crc32(t + data) & 0xffffffff))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b""))
+
+
+def test_fuzzy_img(d):
+    """fuzzy_img subsignatures: the image's fuzzy hash, as `sigtool
+    --fuzzy-img` printed it for these two images (d401a39953dde13d and
+    d5000ac32cf3af7b), counted once in the image's raw pass; the list is
+    clamscan 1.4.6's."""
+    os.makedirs(f"{d}/img", exist_ok=True)
+    write(f"{d}/img/p1.png", lcg_png(40, 30, 1))
+    write(f"{d}/img/p2.png", lcg_png(64, 48, 2))
+    write(f"{d}/img/i.ldb",
+          "Img.One;Engine:150-255,Target:0;0;fuzzy_img#d401a39953dde13d\n"
+          "Img.Two;Engine:150-255,Target:5;0;fuzzy_img#D5000AC32CF3AF7B#0\n"
+          "Img.Once;Engine:150-255,Target:0;0=1;fuzzy_img#d401a39953dde13d\n"
+          f"Img.Both;Engine:150-255,Target:0;0&1;fuzzy_img#d5000ac32cf3af7b;{hexs(b'IDAT')}\n"
+          "Img.Other;Engine:150-255,Target:0;0;fuzzy_img#d5000ac32cf3af7c\n")
+    rc, out, _ = cs(d, "-d", "img/i.ldb", "-z", "--no-summary", "img/p1.png", "img/p2.png")
+    same("fuzzy_img: image hashes", out, [
+        "img/p1.png: Img.One.UNOFFICIAL FOUND", "img/p1.png: Img.Once.UNOFFICIAL FOUND",
+        "img/p2.png: Img.Two.UNOFFICIAL FOUND", "img/p2.png: Img.Both.UNOFFICIAL FOUND"])
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="vigil-clamscan-") as d:
         make_db(d)
@@ -568,6 +607,7 @@ def main():
         test_log_json_cache(d)
         test_views(d)
         test_mail(d)
+        test_fuzzy_img(d)
     return e2elib.summary("clamscan_e2e")
 
 
