@@ -172,10 +172,15 @@ vigil_status api_clam_mail_parts(vigil_scanner *s, const ev_input *mail, uint16_
         return VIGIL_E_NOMEM;
     if (ms != CV_MAIL_OK)
         return VIGIL_OK; /* past the guard on the parts' total size */
+    /* the parts libclamav scans as it writes them, then those its final
+     * scan of the mail's folder finds (in the order written: clamscan's
+     * is the folder's, which varies from run to run) */
     vigil_status st = VIGIL_OK;
-    for (size_t i = 0; st == VIGIL_OK && i < out.n_parts; i++)
-        st = api_clam_child(s, mail, mail_type, false, out.parts[i].data, out.parts[i].len,
-                            "mail part", fn, user);
+    for (int deferred = 0; deferred < 2; deferred++)
+        for (size_t i = 0; st == VIGIL_OK && i < out.n_parts; i++)
+            if (out.parts[i].deferred == (deferred == 1))
+                st = api_clam_child(s, mail, mail_type, false, out.parts[i].data,
+                                    out.parts[i].len, "mail part", fn, user);
     cv_mail_out_free(&out);
     return st;
 }

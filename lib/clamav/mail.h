@@ -17,6 +17,16 @@
  * MIME headers. `name` is the file name libclamav records for the part (it
  * shows in the CDBNAME debug line and is what .cdb container signatures see
  * as the file name); `kind` says why the part exists, for reports and tests.
+ * A part may be empty (len 0): libclamav keeps an empty file it scanned
+ * (an attachment that decodes to nothing); scanning it finds nothing.
+ *
+ * Besides MIME: uuencoded blocks ("begin NNN name" in a body or an mbox
+ * entry) are decoded into parts as they are read (so before the message's
+ * other parts); BinHex is not decoded here: libclamav writes the text that
+ * holds it (kind ATTACHMENT) and its file-type detection hands that file
+ * to its BinHex scanner, a container vigil does not unpack yet; bounces
+ * (a returned message inside a plain body) are written as parts of their
+ * own; message/partial is not reassembled (clamscan's default).
  */
 #ifndef VIGIL_CLAMAV_MAIL_H
 #define VIGIL_CLAMAV_MAIL_H
@@ -45,7 +55,8 @@ typedef struct cv_mail_limits {
 } cv_mail_limits;
 
 typedef enum cv_mail_kind {
-    CV_MAIL_ATTACHMENT = 0, /* a MIME part (or a non-MIME body part) decoded */
+    CV_MAIL_ATTACHMENT = 0, /* a MIME part (or a non-MIME body part) decoded,
+                             * a uudecoded block, a BinHex text */
     CV_MAIL_TEXTPORTION,    /* a message body saved as text ("textportion") */
     CV_MAIL_TEXTPART,       /* the collected plain-text parts of a multipart */
     CV_MAIL_RFC822,         /* an encoded message/rfc822 part in a multipart,
@@ -58,6 +69,10 @@ typedef struct cv_mail_part {
     size_t len;
     char *name; /* NUL-terminated; libclamav's name for the file */
     cv_mail_kind kind;
+    /* libclamav does not scan this file when it writes it (text saved
+     * through textToFileBlob): its final scan of the mail's folder does,
+     * after every part scanned as written, in the folder's order */
+    bool deferred;
 } cv_mail_part;
 
 typedef struct cv_mail_out {

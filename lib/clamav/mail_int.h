@@ -1,7 +1,8 @@
 /*
  * mail_int.h - internals shared by the mail parser's files (mail_str.c
  * string helpers, mail_msg.c the message object and its decoders,
- * mail_parse.c headers and MIME structure). Not an API.
+ * mail_read.c reading lines and headers, mail_parse.c the MIME structure,
+ * mail_export.c the text, bounce and BinHex files). Not an API.
  *
  * A "text" is a list of lines as libclamav keeps them: without their line
  * ending, NULL for an empty line, whitespace-only lines stored as " ".
@@ -16,6 +17,7 @@
 #include "clamav/mail.h"
 
 #define ML_LINE_MAX 1000 /* libclamav's RFC2821LENGTH */
+#define ML_UU_BUF 1024   /* uudecodeFile()'s line buffer */
 
 typedef struct ml_text {
     char **l; /* NULL entries are empty lines */
@@ -109,20 +111,69 @@ bool ml_msg_add_line(ml_ctx *c, ml_msg *m, const char *line);
 bool ml_msg_add_str_top(ml_ctx *c, ml_msg *m, const char *line);
 void ml_msg_move_text(ml_msg *to, ml_msg *from, size_t from_index);
 /* messageToFileblob: appends a part (or nothing when the body is empty).
- * destroy: libclamav's destroy_text (the body is freed afterwards). */
-bool ml_msg_to_file(ml_ctx *c, ml_msg *m, cv_mail_kind kind, bool destroy);
+ * destroy: libclamav's destroy_text (the body is freed afterwards); scan:
+ * the caller hands the file to the scanner itself (do_multipart), so it is
+ * kept even when empty. */
+bool ml_msg_to_file(ml_ctx *c, ml_msg *m, cv_mail_kind kind, bool destroy, bool scan);
 /* messageExport into a buffer: false when libclamav makes no file (empty
  * body). *name gets the name libclamav gives the file (malloc'd, may be
- * NULL); `early` collects the files of earlier encodings libclamav leaves
- * behind (may be NULL). */
-bool ml_msg_export(ml_ctx *c, ml_msg *m, ml_buf *out, char **name, cv_mail_out *early);
-/* textAddMessage: the message's lines (decoded when encoded) appended */
-bool ml_text_add_message(ml_ctx *c, ml_text *t, ml_msg *m);
-bool ml_emit(ml_ctx *c, ml_buf *b, const char *name, cv_mail_kind kind);
+ * NULL); `files`: the files of earlier encodings libclamav leaves behind
+ * are emitted (false for in-memory blobs); *scanned (may be NULL): the
+ * result keeps the message's scan context (libclamav scans it at once). */
+bool ml_msg_export(ml_ctx *c, ml_msg *m, ml_buf *out, char **name, bool files,
+                   bool *scanned);
+/* textAddMessage: the message's lines (decoded when encoded) appended to
+ * *t, which is created when NULL. Returns 1 when *t holds the text, 0 when
+ * libclamav's result is NULL (its text is lost: the caller drops *t), -1
+ * when out of memory. */
+int ml_text_add_message(ml_ctx *c, ml_text **t, ml_msg *m);
+/* decodeLine(UUENCODE) into buf (ML_UU_BUF bytes, kept between lines):
+ * the number of bytes of the line's data, 0 to stop */
+size_t ml_uu_line(ml_msg *m, const char *line, unsigned char *buf);
+/* Appends b (taken over) as a part; an empty one only when keep_empty. */
+bool ml_emit(ml_ctx *c, ml_buf *b, const char *name, cv_mail_kind kind, bool keep_empty);
 bool ml_text_to_buf(ml_ctx *c, const ml_text *t, size_t from, ml_buf *b);
 
-/* mail_parse.c */
+/* mail_read.c */
+typedef struct ml_in {
+    const uint8_t *p;
+    size_t len, at;
+} ml_in;
+enum { ML_H_NONE = -1, ML_H_CT = 1, ML_H_CTE, ML_H_CD };
+int ml_header_find(const char *s); /* one of ML_H_* (case-insensitive) */
+/* getline_from_mbox: a line ends at \n or \r (a \n\r or \r\n pair counts
+ * as one), NULs are dropped, at most 998 bytes plus the ending */
+bool ml_getline_mbox(ml_in *in, char *buf);
+/* fmap_gets: up to 998 bytes, through the first \n */
+bool ml_gets_fmap(ml_in *in, char *buf);
+/* parseEmailHeader: "cmd: arg" (or '=' / ' ' as separator) after RFC 2047;
+ * -1 when it is not a header */
+int ml_parse_header(ml_ctx *c, ml_msg *m, const char *line);
+/* next_is_folded_header: line i + 1 of t continues line i */
+bool ml_next_is_folded(const ml_text *t, size_t i);
+/* uudecodeFile: the block after `first` ("begin NNN name") read from in
+ * and emitted as a part; false (nothing read) when it names no file */
+bool ml_uudecode_file(ml_ctx *c, ml_msg *m, ml_in *in, const char *first);
+/* parseEmailFile: the top-level message from `first` on; false when its
+ * headers are not mail */
+bool ml_parse_email_file(ml_ctx *c, ml_in *in, const char *first, ml_msg *ret);
+/* parseEmailHeaders: the headers of the message held in m's lines parsed
+ * into *ret (initialised here), the body moved there; false when not mail
+ * (*ret reset) */
+bool ml_parse_email_headers(ml_ctx *c, ml_msg *m, ml_msg *ret);
 int ml_boundary_start(ml_ctx *c, const char *line, const char *boundary);
 int ml_boundary_end(const char *line, const char *boundary);
+
+/* mail_export.c */
+/* t from line `from` written as a part after `prefix` (may be NULL);
+ * counted among libclamav's files */
+void ml_save_text(ml_ctx *c, const char *prefix, const ml_text *t, size_t from,
+                  const char *name, cv_mail_kind kind);
+/* exportBinhexMessage: m's text written (not decoded); m is kept */
+void ml_export_binhex(ml_ctx *c, ml_msg *m);
+/* the bounce search over a message's collected text */
+void ml_bounce_search(ml_ctx *c, const ml_text *t);
+/* exportBounceMessage from line `start` of body */
+void ml_export_bounce(ml_ctx *c, const ml_text *body, size_t start);
 
 #endif

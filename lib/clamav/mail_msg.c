@@ -618,122 +618,97 @@ static unsigned char b64v(char ch)
     return b64ok(u) ? b64tab[u] : 63;
 }
 
-/* decode(): libclamav's base64 with its carry of 1..3 symbols between
- * lines; `in` NULL flushes the carry. */
-static size_t b64_decode(ml_msg *m, const char *in, unsigned char *out, bool fast)
+/* uudecode's symbol: the byte minus ' ', wrapping as libclamav's char
+ * arithmetic does */
+static unsigned char uuv(char ch)
 {
-    unsigned char *o = out;
-    unsigned char cb1 = 0, cb2 = 0, cb3 = 0, b1, b2, b3 = 0, b4;
-    switch (m->b64n) {
-    case 3:
-        cb3 = m->b64[2];
-        /* fall through */
-    case 2:
-        cb2 = m->b64[1];
-        /* fall through */
-    case 1:
-        cb1 = m->b64[0];
-        fast = false;
-        break;
-    default:
-        break;
+    return (unsigned char)((unsigned char)ch - ' ');
+}
+
+/* Three bytes from four 6-bit symbols. libclamav computes them in int and
+ * keeps the low byte, so symbols above 63 (uudecode's) spill as it does. */
+static unsigned char *quad_out(unsigned char *o, const unsigned char q[4])
+{
+    *o++ = (unsigned char)((q[0] << 2) | ((q[1] >> 4) & 0x3));
+    *o++ = (unsigned char)((q[1] << 4) | ((q[2] >> 2) & 0xF));
+    *o++ = (unsigned char)((q[2] << 6) | (q[3] & 0x3F));
+    return o;
+}
+
+/* decode(): the symbols of `in` after the 1..3 carried from earlier lines
+ * are decoded four at a time; an incomplete group at the end is carried to
+ * the next line (a line without symbols leaves the carry alone). */
+static size_t quad_decode(ml_msg *m, const char *in, unsigned char *out,
+                          unsigned char (*sym)(char))
+{
+    if (*in == '\0')
+        return 0;
+    unsigned char *o = out, q[4];
+    size_t n = 0;
+    for (int i = 0; i < m->b64n; i++)
+        q[n++] = m->b64[i];
+    for (; *in; in++) {
+        q[n++] = sym(*in);
+        if (n == 4) {
+            o = quad_out(o, q);
+            n = 0;
+        }
     }
-    if (in && fast) {
-        while (*in) {
-            b1 = b64v(*in++);
-            b2 = *in ? b64v(*in++) : 0;
-            b3 = *in ? b64v(*in++) : 0;
-            *o++ = (unsigned char)((b1 << 2) | ((b2 >> 4) & 0x3));
-            b4 = *in ? b64v(*in++) : 0;
-            *o++ = (unsigned char)((b2 << 4) | ((b3 >> 2) & 0xF));
-            *o++ = (unsigned char)((b3 << 6) | (b4 & 0x3F));
-        }
-        return (size_t)(o - out);
-    }
-    if (!in) {
-        if (m->b64n == 0)
-            return 0;
-        int nbytes = 1;
-        b2 = 0;
-        m->b64n--;
-        b1 = cb1;
-        if (m->b64n) {
-            m->b64n--;
-            b2 = cb2;
-            if (m->b64n) {
-                m->b64n--;
-                b3 = cb3;
-                nbytes = 3;
-            } else if (b2) {
-                nbytes = 2;
-            }
-        }
-        if (nbytes == 3) {
-            *o++ = (unsigned char)((b1 << 2) | ((b2 >> 4) & 0x3));
-            *o++ = (unsigned char)((b2 << 4) | ((b3 >> 2) & 0xF));
-            if (b3 & 0x3)
-                *o++ = (unsigned char)(b3 << 6);
-        } else if (nbytes == 2) {
-            *o++ = (unsigned char)((b1 << 2) | ((b2 >> 4) & 0x3));
-            if ((b2 << 4) & 0xFF)
-                *o++ = (unsigned char)(b2 << 4);
-        } else {
-            *o++ = (unsigned char)(b1 << 2);
-        }
-        return (size_t)(o - out);
-    }
-    while (*in) {
-        int nbytes;
-        if (m->b64n) {
-            m->b64n--;
-            b1 = cb1;
-        } else {
-            b1 = b64v(*in++);
-        }
-        if (*in == '\0') {
-            b2 = 0;
-            nbytes = 1;
-        } else {
-            if (m->b64n) {
-                m->b64n--;
-                b2 = cb2;
-            } else {
-                b2 = b64v(*in++);
-            }
-            if (*in == '\0') {
-                b3 = 0;
-                nbytes = 2;
-            } else {
-                if (m->b64n) {
-                    m->b64n--;
-                    b3 = cb3;
-                } else {
-                    b3 = b64v(*in++);
-                }
-                if (*in == '\0') {
-                    b4 = 0;
-                    nbytes = 3;
-                } else {
-                    b4 = b64v(*in++);
-                    nbytes = 4;
-                }
-            }
-        }
-        if (nbytes == 4) {
-            *o++ = (unsigned char)((b1 << 2) | ((b2 >> 4) & 0x3));
-            *o++ = (unsigned char)((b2 << 4) | ((b3 >> 2) & 0xF));
-            *o++ = (unsigned char)((b3 << 6) | (b4 & 0x3F));
-            continue;
-        }
-        if (nbytes == 3)
-            m->b64[2] = b3;
-        if (nbytes >= 2)
-            m->b64[1] = b2;
-        m->b64[0] = b1;
-        m->b64n = nbytes;
-        break;
-    }
+    for (size_t i = 0; i < n; i++)
+        m->b64[i] = q[i];
+    m->b64n = (int)n;
     return (size_t)(o - out);
+}
+
+/* decode(NULL): the carried symbols at the end of the data. Two symbols of
+ * which the second is 0 give one byte, as in libclamav; a last byte whose
+ * bits are all padding is dropped. */
+static size_t b64_flush(ml_msg *m, unsigned char *out)
+{
+    int n = m->b64n;
+    m->b64n = 0;
+    if (n == 0)
+        return 0;
+    unsigned char b1 = m->b64[0], b2 = n > 1 ? m->b64[1] : 0, b3 = n > 2 ? m->b64[2] : 0;
+    if (n == 1 || (n == 2 && b2 == 0)) {
+        out[0] = (unsigned char)(b1 << 2);
+        return 1;
+    }
+    unsigned char *o = out;
+    *o++ = (unsigned char)((b1 << 2) | ((b2 >> 4) & 0x3));
+    if (n == 2) {
+        if ((b2 << 4) & 0xFF)
+            *o++ = (unsigned char)(b2 << 4);
+        return (size_t)(o - out);
+    }
+    *o++ = (unsigned char)((b2 << 4) | ((b3 >> 2) & 0xF));
+    if (b3 & 0x3)
+        *o++ = (unsigned char)(b3 << 6);
+    return (size_t)(o - out);
+}
+
+/* decodeLine() for uuencode, as uudecodeFile() uses it: `buf` (1024 bytes)
+ * keeps what earlier lines left in it, since libclamav advances by the
+ * line's stated length even when fewer bytes were decoded. Returns the
+ * number of bytes of buf that are the line's data. */
+size_t ml_uu_line(ml_msg *m, const char *line, unsigned char *buf)
+{
+    if (m->b64n != 0 || !line || !*line || strcasecmp(line, "end") == 0 ||
+        ml_isuuencodebegin(line) || (line[0] & 0x3F) == ' ')
+        return 0;
+    size_t reallen = uuv(*line++);
+    if (reallen == 0 || reallen > 62)
+        return 0;
+    size_t len = strlen(line);
+    if (len > ML_UU_BUF || reallen > len)
+        return 0;
+    /* only whole groups: the carry is dropped right after */
+    char group[ML_UU_BUF + 1];
+    memcpy(group, line, len - len % 4);
+    group[len - len % 4] = '\0';
+    quad_decode(m, group, buf, uuv);
+    m->b64n = 0;
+    return reallen;
 }
 
 /* decodeLine(): one body line (NULL = empty) into out (room: 3 * len + 8) */
@@ -788,7 +763,7 @@ static size_t decode_line(ml_msg *m, ml_enc et, const char *line, unsigned char 
             if (b64ok((unsigned char)*r) && *r != '=')
                 *w++ = *r;
         *w = '\0';
-        o += b64_decode(m, copy, o, !eq && (strlen(copy) & 3) == 0);
+        o += quad_decode(m, copy, o, b64v);
         free(copy);
         break;
     }
@@ -850,14 +825,8 @@ static bool decode_into(ml_ctx *c, ml_msg *m, ml_enc et, size_t from, ml_buf *b)
         if (!ok)
             return false;
     }
-    if (m->b64n) {
-        unsigned char tail[4];
-        size_t k = b64_decode(m, NULL, tail, false);
-        m->b64n = 0;
-        if (!ml_buf_add(c, b, tail, k))
-            return false;
-    }
-    return true;
+    unsigned char tail[4];
+    return ml_buf_add(c, b, tail, b64_flush(m, tail));
 }
 
 static void set_name(char **name, char *candidate)
@@ -868,9 +837,11 @@ static void set_name(char **name, char *candidate)
         free(candidate);
 }
 
-bool ml_msg_export(ml_ctx *c, ml_msg *m, ml_buf *out, char **name, cv_mail_out *early)
+bool ml_msg_export(ml_ctx *c, ml_msg *m, ml_buf *out, char **name, bool files,
+                   bool *scanned)
 {
-    (void)early;
+    if (scanned)
+        *scanned = false;
     if (m->body.n == 0)
         return false;
     if (m->nenc == 0) {
@@ -890,13 +861,14 @@ bool ml_msg_export(ml_ctx *c, ml_msg *m, ml_buf *out, char **name, cv_mail_out *
     for (size_t i = 0; i < m->nenc; i++) {
         ml_enc et = m->enc[i];
         size_t from = 0;
-        if (i > 0 && out->n && early) {
+        if (i > 0 && out->n && files) {
             /* libclamav starts a new file per encoding and leaves the
              * previous one (non-empty) in its folder, where its final
              * folder scan finds it */
             ml_buf prev = *out;
             memset(out, 0, sizeof(*out));
-            if (!ml_emit(c, &prev, name && *name ? *name : "attachment", CV_MAIL_ATTACHMENT))
+            if (!ml_emit(c, &prev, name && *name ? *name : "attachment", CV_MAIL_ATTACHMENT,
+                         false))
                 return false;
         }
         out->n = 0;
@@ -929,6 +901,10 @@ bool ml_msg_export(ml_ctx *c, ml_msg *m, ml_buf *out, char **name, cv_mail_out *
         }
         if (from >= m->body.n)
             return false; /* "Empty attachment not saved" */
+        /* only the file made before the loop gets the message's scan
+         * context, and writing text into it clears that */
+        if (scanned)
+            *scanned = i == 0 && et != ML_NOENCODING;
         if (et == ML_NOENCODING) {
             if (!ml_text_to_buf(c, &m->body, from, out))
                 return false;
@@ -940,76 +916,112 @@ bool ml_msg_export(ml_ctx *c, ml_msg *m, ml_buf *out, char **name, cv_mail_out *
     return true;
 }
 
-/* messageToText + textAdd, for textAddMessage(): an unencoded message's
- * lines as they are, an encoded one's decoded (line by line as libclamav
- * keeps them: a decoded line equal to its source is the source line). */
-bool ml_text_add_message(ml_ctx *c, ml_text *t, ml_msg *m)
+/* One decoded line as messageToText() keeps it: an empty one (decoded to
+ * nothing or to a lone newline) as an empty line, one equal to its source
+ * (compared over the source's length, so a trailing newline is ignored) as
+ * the source, any other as the decoded bytes up to their first NUL. */
+static bool keep_decoded(ml_ctx *c, ml_text *t, const char *line, unsigned char *d, size_t k)
 {
-    if (ml_msg_encoding(m) == ML_NOENCODING) {
-        for (size_t i = 0; i < m->body.n; i++)
-            if (!ml_text_add(c, t, m->body.l[i]))
-                return false;
-        return true;
-    }
+    d[k] = '\0';
+    if (d[0] == '\n' || d[0] == '\0')
+        return ml_text_add(c, t, NULL);
+    if (line && strncmp((const char *)d, line, strlen(line)) == 0)
+        return ml_text_add(c, t, line);
+    return ml_text_add(c, t, (const char *)d);
+}
+
+/* messageToText(): the body once per stated encoding, decoded line by
+ * line into *t. Returns 0 when libclamav's result is NULL (nothing, or an
+ * encoding it refuses: uuencode, yEnc without "=ybegin"), 1 otherwise,
+ * -1 when out of memory. */
+static int msg_to_text(ml_ctx *c, ml_msg *m, ml_text *t)
+{
     for (size_t e = 0; e < m->nenc; e++) {
         ml_enc et = m->enc[e];
-        size_t from = 0;
         if (et == ML_NOENCODING || et == ML_BINARY || et == ML_8BIT) {
             for (size_t i = 0; i < m->body.n; i++)
                 if (!ml_text_add(c, t, m->body.l[i]))
-                    return false;
+                    return -1;
             continue;
         }
-        if (et == ML_UUENCODE)
-            return true;
-        if (et == ML_YENCODE) {
-            if (!m->yenc)
-                return true;
-            from = m->yenc;
+        if (et == ML_UUENCODE || (et == ML_YENCODE && !m->yenc)) {
+            ml_text_free(t);
+            return 0;
         }
-        for (size_t i = from; i < m->body.n; i++) {
+        /* (a yEnc body is decoded from its first line all the same) */
+        for (size_t i = 0; i < m->body.n; i++) {
             const char *line = m->body.l[i];
             if (et == ML_BASE64 && !line)
                 continue;
             size_t n = line ? strlen(line) : 0;
-            unsigned char *tmp = malloc(3 * n + 16);
-            if (!tmp) {
-                c->nomem = true;
-                return false;
-            }
-            size_t k = decode_line(m, et, line, tmp);
-            tmp[k] = '\0';
-            bool ok;
-            if (tmp[0] == '\n' || tmp[0] == '\0')
-                ok = ml_text_add(c, t, NULL);
-            else if (line && strncmp((const char *)tmp, line, strlen(line)) == 0)
-                ok = ml_text_add(c, t, line);
-            else
-                ok = ml_text_add(c, t, (const char *)tmp);
-            free(tmp);
-            if (!ok)
-                return false;
+            if (n > 1024)
+                break; /* libclamav's buffer: it stops there */
+            unsigned char d[3 * 1024 + 16];
+            if (!keep_decoded(c, t, line, d, decode_line(m, et, line, d)))
+                return -1;
             if (line && et == ML_BASE64 && strchr(line, '='))
                 break;
         }
-        if (m->b64n) {
-            unsigned char tail[5] = {0};
-            b64_decode(m, NULL, tail, false);
-            m->b64n = 0;
-            if (tail[0] && !ml_text_add(c, t, (const char *)tail))
-                return false;
-        }
+        unsigned char tail[5] = {0};
+        if (b64_flush(m, tail) && tail[0] && !ml_text_add(c, t, (const char *)tail))
+            return -1;
     }
-    return true;
+    return t->n ? 1 : 0;
 }
 
-bool ml_emit(ml_ctx *c, ml_buf *b, const char *name, cv_mail_kind kind)
+int ml_text_add_message(ml_ctx *c, ml_text **t, ml_msg *m)
+{
+    ml_text got = {0};
+    int r;
+    if (ml_msg_encoding(m) == ML_NOENCODING) {
+        /* textAdd(): the lines as they are */
+        for (size_t i = 0; i < m->body.n; i++)
+            if (!ml_text_add(c, &got, m->body.l[i])) {
+                ml_text_free(&got);
+                return -1;
+            }
+        r = got.n ? 1 : 0;
+        if (r == 0 && *t)
+            return 1; /* nothing added, the text stays */
+    } else {
+        r = msg_to_text(c, m, &got);
+    }
+    if (r <= 0) {
+        ml_text_free(&got);
+        return r;
+    }
+    if (!*t) {
+        *t = calloc(1, sizeof(**t));
+        if (!*t) {
+            c->nomem = true;
+            ml_text_free(&got);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < got.n; i++) {
+        if (!ml_text_add(c, *t, got.l[i])) {
+            ml_text_free(&got);
+            return -1;
+        }
+    }
+    ml_text_free(&got);
+    return 1;
+}
+
+bool ml_emit(ml_ctx *c, ml_buf *b, const char *name, cv_mail_kind kind, bool keep_empty)
 {
     cv_mail_out *o = c->out;
-    if (b->n == 0) {
+    if (b->n == 0 && !keep_empty) {
         free(b->d);
         memset(b, 0, sizeof(*b));
-        return true; /* libclamav removes an empty file unscanned */
+        return true; /* libclamav removes an empty file it does not scan */
+    }
+    if (b->n == 0 && !b->d) {
+        b->d = malloc(1); /* an empty part still has data */
+        if (!b->d) {
+            c->nomem = true;
+            return false;
+        }
     }
     size_t max = c->lim->max_total ? c->lim->max_total : CV_MAIL_MAX_TOTAL;
     if (b->n > max - o->total || o->total > max) {
@@ -1041,19 +1053,23 @@ bool ml_emit(ml_ctx *c, ml_buf *b, const char *name, cv_mail_kind kind)
     p->len = b->n;
     p->name = nm;
     p->kind = kind;
+    p->deferred = !keep_empty; /* what libclamav keeps empty it scanned when written */
     o->total += b->n;
     memset(b, 0, sizeof(*b));
     return true;
 }
 
-bool ml_msg_to_file(ml_ctx *c, ml_msg *m, cv_mail_kind kind, bool destroy)
+bool ml_msg_to_file(ml_ctx *c, ml_msg *m, cv_mail_kind kind, bool destroy, bool scan)
 {
     ml_buf b = {0};
     char *name = NULL;
-    bool made = ml_msg_export(c, m, &b, &name, c->out);
+    bool scanned = false;
+    bool made = ml_msg_export(c, m, &b, &name, true, &scanned);
     bool ok = true;
+    /* a file libclamav scans as soon as it is written stays (empty or
+     * not) in its folder; one it does not is removed when empty */
     if (made)
-        ok = ml_emit(c, &b, name, kind);
+        ok = ml_emit(c, &b, name, kind, scan || scanned);
     else
         free(b.d);
     free(name);

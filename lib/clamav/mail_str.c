@@ -151,7 +151,7 @@ static size_t decode_word(ml_ctx *c, const char *enc, char kind, char *dst, size
     ml_msg_set_encoding(c, &m, kind == 'q' ? "quoted-printable" : "base64", 0);
     ml_buf b = {0};
     size_t n = 0;
-    if (ml_msg_export(c, &m, &b, NULL, NULL)) {
+    if (ml_msg_export(c, &m, &b, NULL, false, NULL)) {
         n = b.n < cap ? b.n : cap;
         if (n)
             memcpy(dst, b.d, n);
@@ -345,12 +345,6 @@ bool ml_is_mail_line(const char *line)
     for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
         if (strncmp(line, magics[i], strlen(magics[i])) == 0)
             return true;
-    const char *d = strstr(line, "Delivered-To:");
-    if (d == line) {
-        const char *r = strstr(line, "Received:");
-        if (r && (size_t)(r - line) <= 13 + 256)
-            return true;
-    }
     return false;
 }
 

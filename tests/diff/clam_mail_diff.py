@@ -4,9 +4,12 @@
 clamscan parses a file it types as mail (cli_mbox) and writes each part it
 extracts into a mail-tmp folder, scanning each. This script generates many
 messages (seeded random mixes of plain bodies, multipart/mixed, alternative,
-related, signed, nested multiparts, message/rfc822 parts, base64, quoted-
-printable, 8bit, header folding, ';'-continued headers, RFC 2047 words,
-malformed and missing boundaries, CRLF endings, truncation, mbox files with
+related, signed, digest (parts without headers), nested multiparts,
+message/rfc822, partial, delivery-status and disposition-notification parts,
+base64, quoted-printable, 8bit, uuencode, yEnc and BinHex content, bounces
+quoted in text, encoding lines in plain bodies, header folding, ';'-continued
+headers, RFC 2047 and 2231 words, odd and missing boundaries, CR / CRLF /
+LFCR endings, NULs, long lines, broken headers, truncation, mbox files with
 several messages), runs
 
     clamscan --debug --leave-temps --tempdir=DIR -d NEVER.ndb FILES...
@@ -14,8 +17,9 @@ several messages), runs
 takes the order in which libclamav created its part files from the debug
 lines "fileblobSetFilename: file NAME saved to PATH" (the files are named at
 random), keeps those still present in the mail's own mail-tmp folder (empty
-ones are deleted unscanned), and compares them in order with what
-tests/tools/clammail writes for the same file.
+ones libclamav did not scan are deleted), and compares them in order with
+what tests/tools/clammail writes for the same file. Files clamscan does not
+type as mail (no mail-tmp folder) are skipped and counted.
 
 Exit 0 when everything matches, 1 on a difference, 77 without clamscan.
 
@@ -43,16 +47,96 @@ def words(r, n):
     return " ".join(r.choice(WORDS) for _ in range(n))
 
 
+def uuencode(r, data):
+    """A uuencoded block as uuencode(1) writes it, sometimes damaged."""
+    name = r.choice(["a.exe", "x.bin", "", "b c.zip"])
+    lines = ["begin %s %s" % (r.choice(["644", "755", "6444", "64"]), name)]
+    for i in range(0, len(data), 45):
+        chunk = data[i:i + 45]
+        enc = chr(32 + len(chunk))
+        for j in range(0, len(chunk), 3):
+            g = chunk[j:j + 3] + b"\0\0"
+            v = (g[0] << 16) | (g[1] << 8) | g[2]
+            enc += "".join(chr(32 + ((v >> s) & 63) or 96) for s in (18, 12, 6, 0))
+        lines.append(enc.replace(" ", "`") if r.random() < 0.5 else enc)
+    # Always ended: a line after the block that states more bytes than its
+    # groups carry (a boundary line, say) makes libclamav write bytes of its
+    # line buffer that no line wrote, i.e. uninitialised stack (vigil: 0).
+    k = r.randrange(6)
+    if k == 0:
+        lines.append("")  # blank line ends it
+    elif k == 1:
+        lines.append("M" + "!" * 3)  # states more than the line holds: ends it
+    elif k == 2:
+        lines.append("`")  # no "end" line
+    else:
+        lines += ["`", "end"]
+    return lines
+
+
+def binhex_lines(r):
+    out = ["(This file must be converted with BinHex 4.0)"]
+    if r.random() < 0.3:
+        out[0] = "(This file must be converted with BinHex 4.0) "
+    out.append("")
+    out.append(":" + "".join(r.choice("!\"#$%&'()*+,-012345689@ABCDEFGHIJKLMNPQRSTUVXYZ[`abcdefhijklmpqr")
+                             for _ in range(r.randrange(10, 64))))
+    out.append(":")
+    return out
+
+
+def bounce_lines(r):
+    """A bounced message quoted in a text body, as MTAs write them."""
+    out = [r.choice(["This is the mail system at host example.", "Hi. This is the qmail-send",
+                     "--- Below this line is a copy of the message."]), ""]
+    out.append(r.choice(["Received: from x.example (x [10.0.0.1]) by y", "From: a@b.example",
+                         "From MAILER-DAEMON  Mon Jan  1 00:00:00 2024 +0000 12",
+                         "Return-Path: <a@b>", "Received: by z"]))
+    for _ in range(r.randrange(0, 3)):
+        out.append(r.choice(["Received: by q.example", "Subject: hi", "To: x@y",
+                             "Content-Type: text/plain", "MIME-Version: 1.0"]))
+    if r.random() < 0.8:
+        out.append(r.choice(["Content-Type: application/octet-stream; name=\"a.exe\"",
+                             "Content-Type: multipart/mixed; boundary=zz",
+                             "Content-Type: text/html", "Content-Type: image/gif",
+                             "Content-Transfer-Encoding: base64",
+                             "Content-Transfer-Encoding: 7bit",
+                             "Content-Disposition: attachment"]))
+    if r.random() < 0.7:
+        out.append("")
+    out += [base64.b64encode(b"MZ\x90\x00payload").decode(), "more text"]
+    if r.random() < 0.3:
+        out += ["", "Received: from second.example by third", "Content-Type: image/png", "", "x"]
+    return out
+
+
 def text_lines(r):
     out = []
     for _ in range(r.randrange(0, 6)):
         k = r.randrange(10)
+        if r.random() < 0.08:
+            k = r.choice(["uu", "binhex", "bounce", "semi", "yenc", "enc"])
         if k == 0:
             out.append("")
         elif k == 1:
             out.append("   ")
         elif k == 2:
             out.append("x" * r.choice([75, 200, 998, 1200]))
+        elif k == "uu":
+            out += uuencode(r, payload(r) or b"x")
+        elif k == "binhex":
+            out += binhex_lines(r)
+        elif k == "bounce":
+            out += bounce_lines(r)
+        elif k == "semi":
+            out += [r.choice([";", " ;", "\t", ";;", "   "]) for _ in range(r.randrange(1, 4))]
+        elif k == "yenc":
+            out += ["=ybegin line=128 size=5 name=y%d.bin" % r.randrange(9), "r\x8f\x9c=}=n",
+                    r.choice(["=yend size=5", "tail"])]
+        elif k == "enc":
+            out.append(r.choice(["Content-Transfer-Encoding: base64",
+                                 "Content-Transfer-Encoding: 7bit",
+                                 "content-transfer-encoding: quoted-printable"]))
         else:
             out.append(words(r, r.randrange(1, 9)))
     return out
@@ -132,29 +216,44 @@ def part(r, depth):
                                                          "attachment; filename=\"t.txt\"",
                                                          "bogus"])]
     elif k in (2, 3, 4):
-        name = r.choice(["a.exe", "b c.zip", "doc.pdf", "x", ""])
+        name = r.choice(["a.exe", "b c.zip", "doc.pdf", "x", "", "=?utf-8?b?w6kuZXhl?=",
+                         "=?iso-8859-1?q?caf=E9.txt?="])
         ct = r.choice(["application/octet-stream", "image/gif", "application/x-msdownload",
                        "audio/wav", "application/pdf"])
         v = ct
         if r.random() < 0.6:
             v += "; name=\"%s\"" % name if r.random() < 0.7 else "; name=%s" % (name or "n")
         hdr += fold(r, "Content-Type", v)
-        enc = r.choice(["base64", "base64", "quoted-printable", "", "7bit", "x-bogus", "BASE64"])
+        enc = r.choice(["base64", "base64", "quoted-printable", "", "7bit", "x-bogus", "BASE64",
+                        "x-uuencode", "x-binhex", "x-yencode", "base64 quoted-printable"])
         if enc:
             hdr += ["Content-Transfer-Encoding: " + enc]
         if r.random() < 0.5:
             hdr += ["Content-Disposition: attachment; filename=\"%s\"" % (name or "f")]
+        elif r.random() < 0.2:
+            hdr += ["Content-Disposition: attachment; filename*=us-ascii'en'%s" % (name or "f%41")]
         data = payload(r)
         if enc.lower() == "base64":
             body = b64(r, data)
+        elif enc == "x-uuencode":
+            body = uuencode(r, data or b"x")
         elif enc == "quoted-printable":
             body = qp(r, data)
         else:
             body = text_lines(r)
     elif k == 5:
         body = text_lines(r)  # no headers at all
+        if r.random() < 0.2:
+            body = binhex_lines(r) + body
     elif k in (6, 7):
         inner = top_headers(r) + [""] + text_lines(r)
+        if r.random() < 0.3:
+            inner = top_headers(r) + ["MIME-Version: 1.0"] + part(r, depth + 1)
+        if r.random() < 0.15:
+            hdr += ["Content-Type: message/" + r.choice(
+                ["partial; id=\"a@b\"; number=1; total=2", "external-body; access-type=x",
+                 "delivery-status", "disposition-notification", "rfc822-headers", "news"])]
+            return hdr + [""] + inner
         hdr += ["Content-Type: message/rfc822"]
         if r.random() < 0.5:
             hdr += ["Content-Transfer-Encoding: base64"]
@@ -167,7 +266,8 @@ def part(r, depth):
 
 
 def multipart(r, depth, headers_only=False):
-    bnd = r.choice(["XX", "----=_Part_%d" % r.randrange(1000), "b1", "=_abc", "simple"])
+    bnd = r.choice(["XX", "----=_Part_%d" % r.randrange(1000), "b1", "=_abc", "simple",
+                    "a b", "(c)x", "1", "--x--", "q\"q"])
     sub = r.choice(["mixed", "mixed", "alternative", "related", "signed", "parallel",
                     "digest", "report", "foo", ""])
     q = r.choice(['"%s"', "%s", '"%s";'])
@@ -176,8 +276,16 @@ def multipart(r, depth, headers_only=False):
     if r.random() < 0.3:
         lines += ["This is a multi-part message in MIME format."]
     lines.append("")
+    if r.random() < 0.1:
+        lines += binhex_lines(r)
+    if r.random() < 0.05:
+        lines += ["Content-Transfer-Encoding: base64", ""]
     for _ in range(r.randrange(0, 4)):
-        lines.append("--" + bnd + r.choice(["", "", " ", "  "]))
+        lines.append("--" + bnd + r.choice(["", "", " ", "  ", "", " (comment)", "x"]))
+        if sub == "digest" and r.random() < 0.5:
+            # a digest part without headers is a message
+            lines += [""] + top_headers(r) + [""] + text_lines(r)
+            continue
         lines += part(r, depth)
     end = r.random()
     if end < 0.7:
@@ -191,15 +299,62 @@ def multipart(r, depth, headers_only=False):
 
 def message(r):
     h = top_headers(r)
-    k = r.randrange(6)
+    k = r.randrange(8)
     if k == 0:
         return h + [""] + text_lines(r)
+    if k == 6:
+        # a bounce: the mailer's text, then the returned message
+        return h + ["Content-Type: text/plain", ""] + bounce_lines(r) + text_lines(r)
+    if k == 7:
+        h += ["MIME-Version: 1.0"]
+        return h + ["Content-Type: message/" + r.choice(["partial; id=x; number=2; total=2",
+                                                          "rfc822", "delivery-status"]),
+                    ""] + top_headers(r) + [""] + text_lines(r)
     if k == 1:
         h += ["MIME-Version: 1.0"]
         p = part(r, 1)
         return h + p
     h += ["MIME-Version: 1.0"]
     return h + multipart(r, 1)
+
+
+def mutate(r, lines):
+    """Odd lines mail parsers meet: NULs, whitespace-only header lines,
+    lines past 1000 bytes, comments and quotes in headers, repeated or
+    broken Content-Type headers, a CommuniGate "P I" preamble."""
+    lines = list(lines)
+    for _ in range(r.randrange(1, 4)):
+        i = r.randrange(len(lines) + 1)
+        k = r.randrange(9)
+        if k == 0 and i < len(lines):
+            lines[i] = lines[i][:3] + "\0" + lines[i][3:]
+        elif k == 1:
+            lines.insert(i, r.choice([" ", "\t", "  \t "]))
+        elif k == 2:
+            lines.insert(i, "y" * r.choice([999, 1000, 1001, 2500]))
+        elif k == 3:
+            lines.insert(i, r.choice(["Content-Type: (c) application/octet-stream; name=z",
+                                      "Content-Type: \"multipart/mixed\"; boundary=q",
+                                      "Content-Type: /", "Content-Type: text",
+                                      "Content-Type: x-foo/bar; name=x.bin",
+                                      "Content-Type: plain/text", "Content-type:text/html",
+                                      "Content-Transfer-Encoding: 8 bit",
+                                      "Content-Transfer-Encoding: base64 (x)",
+                                      "Content-Disposition: inline; filename*0*=us-ascii''a%41",
+                                      "content-disposition: attachment",
+                                      "Content-Type: text/plain; name=\"q"]))
+        elif k == 4 and i < len(lines):
+            lines[i] = lines[i].upper()
+        elif k == 5:
+            lines.insert(i, "")
+        elif k == 6 and i < len(lines):
+            del lines[i]
+        elif k == 7:
+            lines.insert(i, r.choice(["Date: now", "Message-Id: <x@y>", "Received: by q",
+                                      "From: z@w", ">From x"]))
+        elif k == 8 and i == 0:
+            lines = ["P I 12 34"] + lines
+    return lines
 
 
 def render(r):
@@ -210,7 +365,9 @@ def render(r):
         lines = msgs
     else:
         lines = message(r)
-    eol = "\r\n" if r.random() < 0.2 else "\n"
+    if r.random() < 0.15:
+        lines = mutate(r, lines)
+    eol = r.choice(["\n"] * 8 + ["\r\n"] * 2 + ["\r", "\n\r"])
     data = (eol.join(lines) + eol).encode("latin1", "replace")
     if r.random() < 0.08:
         data = data[:r.randrange(len(data) + 1)]
@@ -223,8 +380,25 @@ def render(r):
 SAVED = re.compile(r"fileblobSetFilename: file (.*) saved to (.*)$")
 
 
+def typed_as_mail(tmp):
+    """Basenames of the files clamscan parsed as mail: cli_scanmail makes a
+    mail-tmp.* folder in the file's own temporary folder, which
+    --leave-temps keeps (the other files get no parts at all)."""
+    mail = set()
+    for top in os.listdir(tmp):
+        if "-" not in top:
+            continue
+        base = top.split("-", 1)[1].rsplit(".", 1)[0]
+        tdir = os.path.join(tmp, top)
+        for sub in os.listdir(tdir):
+            sdir = os.path.join(tdir, sub)
+            if os.path.isdir(sdir) and any(x.startswith("mail-tmp.") for x in os.listdir(sdir)):
+                mail.add(base)
+    return mail
+
+
 def clamscan_parts(files, work):
-    """{basename: [bytes, ...]} in creation order."""
+    """({basename: [bytes, ...]} in creation order, {basenames typed as mail})."""
     tmp = os.path.join(work, "ct")
     os.makedirs(tmp)
     sig = os.path.join(work, "never.ndb")
@@ -248,7 +422,7 @@ def clamscan_parts(files, work):
             continue
         with open(path, "rb") as f:
             out[base].append(f.read())
-    return out
+    return out, typed_as_mail(tmp)
 
 
 def main():
@@ -262,6 +436,9 @@ def main():
     if not shutil.which("clamscan"):
         print("clamscan not found: skipped")
         return 77
+    if a.keep and os.path.isdir(a.keep) and os.listdir(a.keep):
+        print("clam_mail_diff: --keep %s: not empty" % a.keep)
+        return 2
     work = a.keep or tempfile.mkdtemp(prefix="clam_mail.")
     os.makedirs(work, exist_ok=True)
     inputs = os.path.join(work, "in")
@@ -274,17 +451,26 @@ def main():
             f.write(render(r))
         files.append(p)
     ref = {}
+    mail = set()
     for i in range(0, len(files), 100):
         sub = os.path.join(work, "batch%d" % i)
         os.makedirs(sub)
-        ref.update(clamscan_parts(files[i:i + 100], sub))
+        parts, typed = clamscan_parts(files[i:i + 100], sub)
+        ref.update(parts)
+        mail |= typed
     diffs = 0
     nparts = 0
+    notmail = 0
     for p in files:
         base = os.path.basename(p)
+        if base not in mail:
+            # vigil parses only what its typing calls mail, as clamscan
+            notmail += 1
+            continue
         od = os.path.join(work, "vigil", base)
         os.makedirs(od, exist_ok=True)
-        res = subprocess.run([a.clammail, p, od], capture_output=True, text=True)
+        res = subprocess.run([a.clammail, p, od], capture_output=True, text=True,
+                             errors="replace")
         mine = []
         for name in sorted(os.listdir(od)):
             with open(os.path.join(od, name), "rb") as f:
@@ -297,8 +483,8 @@ def main():
                 print("DIFF %s: clamscan %d parts %s, vigil %d parts %s" %
                       (base, len(theirs), [len(x) for x in theirs], len(mine),
                        [len(x) for x in mine]))
-    print("clam_mail_diff: %d messages, %d clamscan parts, %d differ" %
-          (len(files), nparts, diffs))
+    print("clam_mail_diff: %d messages (%d not typed as mail, skipped), %d clamscan parts, "
+          "%d differ" % (len(files), notmail, nparts, diffs))
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 1 if diffs else 0
