@@ -55,7 +55,6 @@ static vigil_status scan_child(vigil_scanner *s, const ev_input *parent, uint16_
                                bool normalized, const uint8_t *data, size_t len,
                                const char *view, vigil_scan_fn fn, void *user)
 {
-    const ir_program *p = &s->db->prog;
     static const uint8_t empty[1];
     if (!data)
         data = empty;
@@ -82,23 +81,9 @@ static vigil_status scan_child(vigil_scanner *s, const ev_input *parent, uint16_
     vigil_status st = api_clam_before_raw(s, &in, fn, user);
     if (st != VIGIL_OK)
         return st;
-    size_t alive = ev_prefilter(s->ev, &in, s->dead);
-    for (size_t i = 0; i < p->rules.len; i++) {
-        if (p->rules.items[i].ns != s->clam_ns && !s->dead[i]) {
-            s->dead[i] = 1;
-            alive--;
-        }
-    }
-    s->matched = false;
-    s->partial = false;
-    if (alive > 0) {
-        st = matcher_scan(s->db->m, s->ms, data, len, (s->mt_flags & ~MT_DROP_BEHIND) | MT_FAST);
-        if (st != VIGIL_OK)
-            return st;
-        in.matches = s->ms;
-        s->matched = true;
-        s->partial = !(s->flags & VIGIL_SCAN_FAST);
-    }
+    st = api_clam_match(s, &in);
+    if (st != VIGIL_OK)
+        return st;
     s->data = data;
     s->len = len;
     s->view = view;

@@ -174,6 +174,33 @@ static vigil_status report(vigil_scanner *s, uint8_t *results, bool hashes, vigi
     return st;
 }
 
+vigil_status api_clam_match(vigil_scanner *s, ev_input *in)
+{
+    const ir_program *p = &s->db->prog;
+    size_t alive = ev_prefilter(s->ev, in, s->dead);
+    /* YARA rules are reported with the scanned object alone */
+    for (size_t i = 0; i < p->rules.len; i++) {
+        if (p->rules.items[i].ns != s->clam_ns && !s->dead[i]) {
+            s->dead[i] = 1;
+            alive--;
+        }
+    }
+    s->matched = false;
+    s->partial = false;
+    in->matches = NULL;
+    if (alive == 0)
+        return VIGIL_OK;
+    /* the bytes are in memory: no dropping of pages behind the scan */
+    vigil_status st = matcher_scan(s->db->m, s->ms, in->data, in->len,
+                                   (s->mt_flags & ~MT_DROP_BEHIND) | MT_FAST);
+    if (st != VIGIL_OK)
+        return st;
+    in->matches = s->ms;
+    s->matched = true;
+    s->partial = !(s->flags & VIGIL_SCAN_FAST);
+    return VIGIL_OK;
+}
+
 /* Matches and evaluates a derived view of the object (normalised text,
  * normalised HTML) as libclamav scans it: targets 0 and `target`, no file
  * type of its own; as_file: as a file of its own (cli_scan_desc), not a
@@ -182,7 +209,6 @@ static vigil_status derived_pass(vigil_scanner *s, const ev_input *parent, const
                                  size_t len, uint32_t target, bool as_file, const char *view,
                                  vigil_scan_fn fn, void *user)
 {
-    const ir_program *p = &s->db->prog;
     static const uint8_t empty[1];
     if (!buf)
         buf = empty; /* an empty view */
@@ -199,32 +225,14 @@ static vigil_status derived_pass(vigil_scanner *s, const ev_input *parent, const
     in.clam = &oi;
     in.has_entrypoint = false;
     in.matches = NULL;
-    ev_prefilter(s->ev, &in, s->dead);
-    /* YARA rules were reported with the object itself */
-    size_t alive = 0;
-    for (size_t i = 0; i < p->rules.len; i++) {
-        if (p->rules.items[i].ns != s->clam_ns)
-            s->dead[i] = 1;
-        alive += !s->dead[i];
-    }
-    s->matched = false;
-    s->partial = false;
-    if (alive > 0) {
-        /* the view is in memory: no dropping of pages behind the scan */
-        vigil_status st =
-            matcher_scan(s->db->m, s->ms, buf, len, (s->mt_flags & ~MT_DROP_BEHIND) | MT_FAST);
-        if (st != VIGIL_OK)
-            return st;
-        in.matches = s->ms;
-        s->matched = true;
-        s->partial = !(s->flags & VIGIL_SCAN_FAST);
-    }
+    vigil_status st = api_clam_match(s, &in);
+    if (st != VIGIL_OK)
+        return st;
     s->data = buf;
     s->len = len;
     s->view = view;
     size_t keep = s->hash_hits.len, from = s->hash_from;
     bool allowed = false;
-    vigil_status st = VIGIL_OK;
     if (hashes && s->db->has_hashes)
         st = api_clamav_hashes(s->db, buf, len, &oi, api_collect_hash, s, &allowed);
     if (st == VIGIL_OK)

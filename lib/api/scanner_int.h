@@ -115,6 +115,9 @@ void api_clam_begin(vigil_scanner *s, cv_objinfo *oi, const uint8_t *data, size_
  * the type found anywhere, whether the raw pass happens; oi->targets set
  * to the raw pass's. */
 void api_clam_settle(vigil_scanner *s, cv_objinfo *oi);
+/* Matches in->data for ClamAV signatures alone (the prefilter's dead rules
+ * and every YARA rule skipped): in->matches, s->matched, s->partial. */
+vigil_status api_clam_match(vigil_scanner *s, ev_input *in);
 /* The passes before the raw one: a mail's parts (api_clam_mail_parts). */
 vigil_status api_clam_before_raw(vigil_scanner *s, const ev_input *in, vigil_scan_fn fn,
                                  void *user);

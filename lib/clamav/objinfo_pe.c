@@ -32,13 +32,6 @@ static uint32_t align_up(uint32_t o, uint32_t a)
     return a ? (o / a + (o % a != 0)) * a : o;
 }
 
-static uint32_t u32at(bytes b, uint64_t off)
-{
-    uint32_t v = 0;
-    rd_u32le(b, off, &v);
-    return v;
-}
-
 bool cv_pe_sect_at(const cv_objinfo *oi, uint32_t i, cv_pe_sect *s)
 {
     bytes b = {oi->data, oi->len};
@@ -47,10 +40,10 @@ bool cv_pe_sect_at(const cv_objinfo *oi, uint32_t i, cv_pe_sect *s)
         return false;
     uint32_t salign = oi->u.pe.salign, falign = oi->u.pe.falign;
     *s = (cv_pe_sect){
-        .uvsz = u32at(b, h + 8),
-        .urva = u32at(b, h + 12),
-        .ursz = u32at(b, h + 16),
-        .uraw = u32at(b, h + 20),
+        .uvsz = le32_or0(b, h + 8),
+        .urva = le32_or0(b, h + 12),
+        .ursz = le32_or0(b, h + 16),
+        .uraw = le32_or0(b, h + 20),
     };
     s->rva = align_down(s->urva, salign);
     s->vsz = align_up(s->uvsz, salign);
@@ -132,20 +125,20 @@ static bool parse_headers(cv_objinfo *oi, uint32_t *vep)
             return false;
         stored = OPT64;
     }
-    uint32_t ndirs = u32at(b, opt + (plus ? 108 : 92));
+    uint32_t ndirs = le32_or0(b, opt + (plus ? 108 : 92));
     if (ndirs > MAX_DIRS)
         ndirs = MAX_DIRS;
     if (optsize < stored + 8 * ndirs || !in_bounds(b, opt + stored, 8 * ndirs))
         return false;
     oi->u.pe.pe32plus = plus;
-    oi->u.pe.salign = u32at(b, opt + 32);
-    oi->u.pe.falign = u32at(b, opt + 36);
-    oi->u.pe.hdr_size = align_up(u32at(b, opt + 60), oi->u.pe.salign);
+    oi->u.pe.salign = le32_or0(b, opt + 32);
+    oi->u.pe.falign = le32_or0(b, opt + 36);
+    oi->u.pe.hdr_size = align_up(le32_or0(b, opt + 60), oi->u.pe.salign);
     if (ndirs >= 2) {
-        oi->u.pe.imp_rva = u32at(b, opt + stored + 8);
-        oi->u.pe.imp_size = u32at(b, opt + stored + 12);
+        oi->u.pe.imp_rva = le32_or0(b, opt + stored + 8);
+        oi->u.pe.imp_size = le32_or0(b, opt + stored + 12);
     }
-    *vep = u32at(b, opt + 16);
+    *vep = le32_or0(b, opt + 16);
     oi->u.pe.table = opt + optsize;
     oi->u.pe.nsec = nsec;
     if (!in_bounds(b, oi->u.pe.table, (uint64_t)nsec * SECT_HDR))
@@ -154,7 +147,7 @@ static bool parse_headers(cv_objinfo *oi, uint32_t *vep)
      * 0x200 but not of FileAlignment makes libclamav use 0x200 */
     for (uint32_t i = 0; oi->u.pe.falign != 0x200 && i < nsec; i++) {
         uint64_t h = oi->u.pe.table + (uint64_t)i * SECT_HDR;
-        uint32_t rsz = u32at(b, h + 16), raw = u32at(b, h + 20);
+        uint32_t rsz = le32_or0(b, h + 16), raw = le32_or0(b, h + 20);
         if (oi->u.pe.falign && rsz && raw % oi->u.pe.falign && raw % 0x200 == 0)
             oi->u.pe.falign = 0x200;
     }

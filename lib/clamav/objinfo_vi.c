@@ -51,35 +51,21 @@ typedef struct vi_walk {
     bool nomem;
 } vi_walk;
 
-static uint32_t u32at(bytes b, uint64_t off)
-{
-    uint32_t v = 0;
-    rd_u32le(b, off, &v);
-    return v;
-}
-
-static uint16_t u16at(bytes b, uint64_t off)
-{
-    uint16_t v = 0;
-    rd_u16le(b, off, &v);
-    return v;
-}
-
 /* The resource directory (data directory 2) as cli_peheader keeps it: none
  * when NumberOfRvaAndSizes is below 3 or its size is 0. The header offsets
  * were checked by cv_pe_init. */
 static bool resource_dir(const cv_objinfo *oi, uint32_t *rva)
 {
     bytes b = {oi->data, oi->len};
-    uint32_t lfanew = u32at(b, 0x3c);
+    uint32_t lfanew = le32_or0(b, 0x3c);
     uint64_t opt = (uint64_t)lfanew + 24;
     bool plus = oi->u.pe.pe32plus;
-    uint32_t ndirs = u32at(b, opt + (plus ? 108 : 92));
+    uint32_t ndirs = le32_or0(b, opt + (plus ? 108 : 92));
     uint64_t dirs = opt + (plus ? 112 : 96);
     if (ndirs < 3 || !in_bounds(b, dirs + 16, 8))
         return false;
-    *rva = u32at(b, dirs + 16);
-    return u32at(b, dirs + 20) != 0;
+    *rva = le32_or0(b, dirs + 16);
+    return le32_or0(b, dirs + 20) != 0;
 }
 
 /* cli_rawaddr of rva, then `need` bytes there (fmap_need_off_once). */
@@ -104,32 +90,32 @@ static void find_leaves(vi_walk *w, uint32_t res_rva)
     if (!map(w, res_rva, 16, &dir))
         return;
     /* an id is looked for: the named type entries are skipped */
-    uint64_t e = (uint64_t)dir + 16 + (uint64_t)u16at(b, dir + 12) * 8;
-    uint16_t ntypes = u16at(b, dir + 14);
+    uint64_t e = (uint64_t)dir + 16 + (uint64_t)le16_or0(b, dir + 12) * 8;
+    uint16_t ntypes = le16_or0(b, dir + 14);
     for (; ntypes > 0; ntypes--, e += 8) {
         if (!spend(w) || !in_bounds(b, e, 8))
             return;
-        uint32_t type = u32at(b, e), offs = u32at(b, e + 4);
+        uint32_t type = le32_or0(b, e), offs = le32_or0(b, e + 4);
         if (type != RT_VERSION || !(offs >> 31))
             continue;
         if (!map(w, res_rva + (offs & 0x7fffffffu), 16, &sub))
             return;
         /* any name: named and id entries alike (a 16-bit sum) */
-        uint16_t nnames = (uint16_t)(u16at(b, sub + 12) + u16at(b, sub + 14));
+        uint16_t nnames = (uint16_t)(le16_or0(b, sub + 12) + le16_or0(b, sub + 14));
         for (uint64_t ne = (uint64_t)sub + 16; nnames > 0; nnames--, ne += 8) {
             if (!spend(w) || !in_bounds(b, ne, 8))
                 return;
-            uint32_t noffs = u32at(b, ne + 4);
+            uint32_t noffs = le32_or0(b, ne + 4);
             if (!(noffs >> 31))
                 continue;
             uint32_t ldir;
             if (!map(w, res_rva + (noffs & 0x7fffffffu), 16, &ldir))
                 return;
-            uint16_t nlangs = (uint16_t)(u16at(b, ldir + 12) + u16at(b, ldir + 14));
+            uint16_t nlangs = (uint16_t)(le16_or0(b, ldir + 12) + le16_or0(b, ldir + 14));
             for (uint64_t le = (uint64_t)ldir + 16; nlangs > 0; nlangs--, le += 8) {
                 if (!spend(w) || !in_bounds(b, le, 8))
                     return;
-                uint32_t loffs = u32at(b, le + 4);
+                uint32_t loffs = le32_or0(b, le + 4);
                 if (loffs >> 31)
                     continue; /* a subdirectory where a leaf belongs */
                 w->leaves[w->nleaves++] = res_rva + loffs;
@@ -164,7 +150,7 @@ static bool strings(vi_walk *w, uint64_t p, uint32_t len)
 {
     bytes b = w->b;
     while (len > 6) {
-        uint32_t s = ((u32at(b, p) & 0xffffu) + 3) & ~3u;
+        uint32_t s = ((le32_or0(b, p) & 0xffffu) + 3) & ~3u;
         if (s > len || s <= 16)
             return false;
         /* the key: UTF-16 up to its NUL, then aligned to 4 */
@@ -191,16 +177,16 @@ static void version_info(vi_walk *w, uint64_t p, uint32_t res)
     bytes b = w->b;
     if (res <= 4)
         return;
-    uint32_t head = u32at(b, p);
+    uint32_t head = le32_or0(b, p);
     uint32_t vlen = head & 0xffffu;
     if (vlen > res || vlen <= VS_HEAD || head >> 16 != 0x34 ||
-        memcmp(b.p + p + 6, KEY_VS, sizeof(KEY_VS)) != 0 || u32at(b, p + 0x28) != 0xfeef04bdu)
+        memcmp(b.p + p + 6, KEY_VS, sizeof(KEY_VS)) != 0 || le32_or0(b, p + 0x28) != 0xfeef04bdu)
         return;
     p += VS_HEAD;
     vlen -= VS_HEAD;
     bool varfileinfo = false;
     while (vlen > 6) {
-        uint32_t sfi = u32at(b, p) & 0xffffu;
+        uint32_t sfi = le32_or0(b, p) & 0xffffu;
         if (sfi > vlen)
             return;
         if (!varfileinfo && sfi > 6 + sizeof(KEY_VFI) &&
@@ -216,7 +202,7 @@ static void version_info(vi_walk *w, uint64_t p, uint32_t res)
         p += SFI_HEAD;
         sfi -= SFI_HEAD;
         while (sfi > 6) {
-            uint32_t st = u32at(b, p) & 0xffffu;
+            uint32_t st = le32_or0(b, p) & 0xffffu;
             if (st > sfi || st <= ST_HEAD)
                 return;
             if (!strings(w, p + ST_HEAD, st - ST_HEAD))
@@ -248,9 +234,9 @@ bool cv_objinfo_version_keys(const cv_objinfo *oi, uint32_t **keys, size_t *n)
         uint64_t budget = WORK_CAP; /* one lookup each: never exhausted */
         if (!cv_pe_rawaddr(oi, w.leaves[i], &entry, &budget) || !in_bounds(w.b, entry, 16))
             continue;
-        uint32_t size = u32at(w.b, (uint64_t)entry + 4);
+        uint32_t size = le32_or0(w.b, (uint64_t)entry + 4);
         budget = WORK_CAP;
-        if (!cv_pe_rawaddr(oi, u32at(w.b, entry), &data, &budget) || !in_bounds(w.b, data, size))
+        if (!cv_pe_rawaddr(oi, le32_or0(w.b, entry), &data, &budget) || !in_bounds(w.b, data, size))
             continue;
         version_info(&w, data, size);
     }

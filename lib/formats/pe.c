@@ -20,20 +20,6 @@ bool fmt_pe_fits(const fmt_pe *pe, uint64_t off, uint64_t n)
     return in_bounds((bytes){pe->data, pe->len}, off, n);
 }
 
-static uint16_t u16(bytes b, uint64_t off)
-{
-    uint16_t v = 0;
-    rd_u16le(b, off, &v);
-    return v;
-}
-
-static uint32_t u32(bytes b, uint64_t off)
-{
-    uint32_t v = 0;
-    rd_u32le(b, off, &v);
-    return v;
-}
-
 static uint64_t u64(bytes b, uint64_t off)
 {
     uint64_t v = 0;
@@ -46,47 +32,47 @@ static void read_optional(bytes b, fmt_pe *pe)
 {
     uint64_t o = pe->opt_offset;
     uint8_t v8 = 0;
-    pe->magic = u16(b, o);
+    pe->magic = le16_or0(b, o);
     rd_u8(b, o + 2, &v8);
     pe->linker_major = v8;
     rd_u8(b, o + 3, &v8);
     pe->linker_minor = v8;
-    pe->size_of_code = u32(b, o + 4);
-    pe->size_of_initialized_data = u32(b, o + 8);
-    pe->size_of_uninitialized_data = u32(b, o + 12);
-    pe->entry_point = u32(b, o + 16);
-    pe->base_of_code = u32(b, o + 20);
-    pe->section_alignment = u32(b, o + 32);
-    pe->file_alignment = u32(b, o + 36);
-    pe->os_major = u16(b, o + 40);
-    pe->os_minor = u16(b, o + 42);
-    pe->image_major = u16(b, o + 44);
-    pe->image_minor = u16(b, o + 46);
-    pe->subsystem_major = u16(b, o + 48);
-    pe->subsystem_minor = u16(b, o + 50);
-    pe->win32_version_value = u32(b, o + 52);
-    pe->size_of_image = u32(b, o + 56);
-    pe->size_of_headers = u32(b, o + 60);
-    pe->checksum = u32(b, o + 64);
-    pe->subsystem = u16(b, o + 68);
-    pe->dll_characteristics = u16(b, o + 70);
+    pe->size_of_code = le32_or0(b, o + 4);
+    pe->size_of_initialized_data = le32_or0(b, o + 8);
+    pe->size_of_uninitialized_data = le32_or0(b, o + 12);
+    pe->entry_point = le32_or0(b, o + 16);
+    pe->base_of_code = le32_or0(b, o + 20);
+    pe->section_alignment = le32_or0(b, o + 32);
+    pe->file_alignment = le32_or0(b, o + 36);
+    pe->os_major = le16_or0(b, o + 40);
+    pe->os_minor = le16_or0(b, o + 42);
+    pe->image_major = le16_or0(b, o + 44);
+    pe->image_minor = le16_or0(b, o + 46);
+    pe->subsystem_major = le16_or0(b, o + 48);
+    pe->subsystem_minor = le16_or0(b, o + 50);
+    pe->win32_version_value = le32_or0(b, o + 52);
+    pe->size_of_image = le32_or0(b, o + 56);
+    pe->size_of_headers = le32_or0(b, o + 60);
+    pe->checksum = le32_or0(b, o + 64);
+    pe->subsystem = le16_or0(b, o + 68);
+    pe->dll_characteristics = le16_or0(b, o + 70);
     if (pe->is64) {
         pe->image_base = u64(b, o + 24);
         pe->stack_reserve = u64(b, o + 72);
         pe->stack_commit = u64(b, o + 80);
         pe->heap_reserve = u64(b, o + 88);
         pe->heap_commit = u64(b, o + 96);
-        pe->loader_flags = u32(b, o + 104);
-        pe->number_of_rva_and_sizes = u32(b, o + 108);
+        pe->loader_flags = le32_or0(b, o + 104);
+        pe->number_of_rva_and_sizes = le32_or0(b, o + 108);
     } else {
-        pe->base_of_data = u32(b, o + 24);
-        pe->image_base = u32(b, o + 28);
-        pe->stack_reserve = u32(b, o + 72);
-        pe->stack_commit = u32(b, o + 76);
-        pe->heap_reserve = u32(b, o + 80);
-        pe->heap_commit = u32(b, o + 84);
-        pe->loader_flags = u32(b, o + 88);
-        pe->number_of_rva_and_sizes = u32(b, o + 92);
+        pe->base_of_data = le32_or0(b, o + 24);
+        pe->image_base = le32_or0(b, o + 28);
+        pe->stack_reserve = le32_or0(b, o + 72);
+        pe->stack_commit = le32_or0(b, o + 76);
+        pe->heap_reserve = le32_or0(b, o + 80);
+        pe->heap_commit = le32_or0(b, o + 84);
+        pe->loader_flags = le32_or0(b, o + 88);
+        pe->number_of_rva_and_sizes = le32_or0(b, o + 92);
     }
 }
 
@@ -106,17 +92,17 @@ bool fmt_pe_parse(const uint8_t *data, size_t len, fmt_pe *pe)
     if (len < headers + OPT_HEADER32_SIZE)
         return false;
     *pe = (fmt_pe){.data = data, .len = len, .nt_offset = lfanew, .opt_offset = headers};
-    pe->is64 = u16(b, headers) == 0x20b;
+    pe->is64 = le16_or0(b, headers) == 0x20b;
     if (len < headers + (pe->is64 ? OPT_HEADER64_SIZE : OPT_HEADER32_SIZE))
         return false;
     /* any machine type: yara 4.2.3 checks none (later versions do) */
-    pe->machine = u16(b, lfanew + 4);
-    pe->number_of_sections = u16(b, lfanew + 6);
-    pe->timestamp = u32(b, lfanew + 8);
-    pe->pointer_to_symbol_table = u32(b, lfanew + 12);
-    pe->number_of_symbols = u32(b, lfanew + 16);
-    pe->size_of_optional_header = u16(b, lfanew + 20);
-    pe->characteristics = u16(b, lfanew + 22);
+    pe->machine = le16_or0(b, lfanew + 4);
+    pe->number_of_sections = le16_or0(b, lfanew + 6);
+    pe->timestamp = le32_or0(b, lfanew + 8);
+    pe->pointer_to_symbol_table = le32_or0(b, lfanew + 12);
+    pe->number_of_symbols = le32_or0(b, lfanew + 16);
+    pe->size_of_optional_header = le16_or0(b, lfanew + 20);
+    pe->characteristics = le16_or0(b, lfanew + 22);
     read_optional(b, pe);
     pe->section_table = headers + pe->size_of_optional_header;
     index_sections(pe);
@@ -137,15 +123,15 @@ bool fmt_pe_section_at(const fmt_pe *pe, unsigned i, fmt_pe_section *s)
         return false;
     for (unsigned k = 0; k < 8; k++)
         s->name[k] = pe->data[o + k];
-    s->virtual_size = u32(b, o + 8);
-    s->virtual_address = u32(b, o + 12);
-    s->raw_size = u32(b, o + 16);
-    s->raw_offset = u32(b, o + 20);
-    s->relocations_offset = u32(b, o + 24);
-    s->line_numbers_offset = u32(b, o + 28);
-    s->relocations = u16(b, o + 32);
-    s->line_numbers = u16(b, o + 34);
-    s->characteristics = u32(b, o + 36);
+    s->virtual_size = le32_or0(b, o + 8);
+    s->virtual_address = le32_or0(b, o + 12);
+    s->raw_size = le32_or0(b, o + 16);
+    s->raw_offset = le32_or0(b, o + 20);
+    s->relocations_offset = le32_or0(b, o + 24);
+    s->line_numbers_offset = le32_or0(b, o + 28);
+    s->relocations = le16_or0(b, o + 32);
+    s->line_numbers = le16_or0(b, o + 34);
+    s->characteristics = le32_or0(b, o + 36);
     return true;
 }
 
@@ -155,8 +141,8 @@ bool fmt_pe_directory(const fmt_pe *pe, unsigned entry, uint32_t *rva, uint32_t 
         return false;
     uint64_t at = pe->opt_offset + (pe->is64 ? 112 : 96) + (uint64_t)entry * DATA_DIRECTORY_SIZE;
     bytes b = {pe->data, pe->len};
-    *rva = u32(b, at);
-    *size = u32(b, at + 4);
+    *rva = le32_or0(b, at);
+    *size = le32_or0(b, at + 4);
     return true;
 }
 

@@ -54,4 +54,20 @@ static inline bool rd_u64le(bytes b, uint64_t off, uint64_t *v)
     return true;
 }
 
+/* The value at off, or 0 past the end: for formats whose readers treat a
+ * field cut off by the end of the data as zero. */
+static inline uint16_t le16_or0(bytes b, uint64_t off)
+{
+    uint16_t v = 0;
+    rd_u16le(b, off, &v);
+    return v;
+}
+
+static inline uint32_t le32_or0(bytes b, uint64_t off)
+{
+    uint32_t v = 0;
+    rd_u32le(b, off, &v);
+    return v;
+}
+
 #endif

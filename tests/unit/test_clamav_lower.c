@@ -160,23 +160,12 @@ static const mt_match *get_matches(const void *user, uint32_t s, size_t *n)
     return s < NSUB ? g_matches[s] : NULL;
 }
 
-static bool vigil_verdict(const char *expr, const unsigned *counts)
+/* Lowers one .ldb line and evaluates it over a 64-byte object whose
+ * subsignature i has counts[i] matches (g_matches) and whose image hash is
+ * *imghash (NULL: none). nsub: how many strings the rule must have. */
+static bool line_verdict(const char *line, int nsub, const unsigned *counts,
+                         const uint64_t *imghash)
 {
-    /* clamscan wants exactly as many subsignatures as the highest index
-     * used + 1; an index is a number after '(' '&' '|' or at the start */
-    int nsub = 0;
-    for (size_t i = 0; expr[i]; i++) {
-        if (expr[i] >= '0' && expr[i] <= '9' &&
-            (i == 0 || expr[i - 1] == '(' || expr[i - 1] == '&' || expr[i - 1] == '|')) {
-            int id = (int)read_uint(expr + i, expr + strlen(expr), NULL);
-            if (id + 1 > nsub)
-                nsub = id + 1;
-        }
-    }
-    char line[512];
-    int n = snprintf(line, sizeof(line), "T;Target:0;%s", expr);
-    for (int i = 0; i < nsub; i++)
-        n += snprintf(line + n, sizeof(line) - (size_t)n, ";aabbcc%02x", i);
     cv_arena a;
     cv_arena_init(&a);
     cv_ldb *sig = cv_alloc(&a, sizeof(*sig));
@@ -204,6 +193,8 @@ static bool vigil_verdict(const char *expr, const unsigned *counts)
     static const uint8_t data[64];
     cv_objinfo oi;
     cv_objinfo_init(&oi, data, sizeof(data));
+    oi.has_imghash = imghash != NULL;
+    oi.imghash = imghash ? *imghash : 0;
     ev_input in = {.prog = &p, .data = data, .len = sizeof(data), .clam = &oi,
                    .get_matches = get_matches};
     uint8_t res[1];
@@ -212,6 +203,26 @@ static bool vigil_verdict(const char *expr, const unsigned *counts)
     ir_free(&p);
     cv_arena_free(&a);
     return res[0];
+}
+
+static bool vigil_verdict(const char *expr, const unsigned *counts)
+{
+    /* clamscan wants exactly as many subsignatures as the highest index
+     * used + 1; an index is a number after '(' '&' '|' or at the start */
+    int nsub = 0;
+    for (size_t i = 0; expr[i]; i++) {
+        if (expr[i] >= '0' && expr[i] <= '9' &&
+            (i == 0 || expr[i - 1] == '(' || expr[i - 1] == '&' || expr[i - 1] == '|')) {
+            int id = (int)read_uint(expr + i, expr + strlen(expr), NULL);
+            if (id + 1 > nsub)
+                nsub = id + 1;
+        }
+    }
+    char line[512];
+    int n = snprintf(line, sizeof(line), "T;Target:0;%s", expr);
+    for (int i = 0; i < nsub; i++)
+        n += snprintf(line + n, sizeof(line) - (size_t)n, ";aabbcc%02x", i);
+    return line_verdict(line, nsub, counts, NULL);
 }
 
 /* clamscan reports a signature when its expression holds for the counts,
@@ -279,33 +290,8 @@ static void test_fixed_cases(void **state)
  * object has none), with no pattern matches. */
 static bool imghash_verdict(const char *line, const uint64_t *hash)
 {
-    cv_arena a;
-    cv_arena_init(&a);
-    cv_ldb *sig = cv_alloc(&a, sizeof(*sig));
-    cv_error err;
-    assert_non_null(sig);
-    if (cv_parse_ldb(line, strlen(line), &a, sig, &err) != CV_OK)
-        fail_msg("%s: %s", line, err.msg);
-    ir_program p;
-    ir_init(&p);
-    cv_origin o = {"ldb", "test.ldb", 1};
-    assert_int_equal(cv_lower_ldb(&p, sig, "T.UNOFFICIAL", &o), VIGIL_OK);
-    ev_state *st;
-    assert_int_equal(ev_state_new(&p, &st), VIGIL_OK);
-    memset(g_counts, 0, sizeof(g_counts));
-    static const uint8_t data[64];
-    cv_objinfo oi;
-    cv_objinfo_init(&oi, data, sizeof(data));
-    oi.has_imghash = hash != NULL;
-    oi.imghash = hash ? *hash : 0;
-    ev_input in = {.prog = &p, .data = data, .len = sizeof(data), .clam = &oi,
-                   .get_matches = get_matches};
-    uint8_t res[1];
-    assert_int_equal(ev_run(st, &in, res), VIGIL_OK);
-    ev_state_free(st);
-    ir_free(&p);
-    cv_arena_free(&a);
-    return res[0];
+    static const unsigned none[NSUB];
+    return line_verdict(line, 0, none, hash);
 }
 
 static void test_fuzzy_img(void **state)
