@@ -310,9 +310,11 @@ size_t vigil_scanner_match_count(vigil_scanner *s, const vigil_rule *rule, size_
 vigil_match vigil_scanner_match(vigil_scanner *s, const vigil_rule *rule, size_t i,
                                 size_t k);
 /* Valid only inside the scan callback: NULL when the matches refer to the
- * object's own bytes, else the name of the view of it they were found in
- * (ClamAV scans text objects again as "normalised text"); offsets and data
- * are then the view's. */
+ * object's own bytes, else the name of the view of it or the path to the
+ * object inside it they were found in (ClamAV scans text objects again as
+ * "normalised text", a mail's parts as `mail part "a.bin"`, nested as
+ * `mail part "m.eml" > normalised text`); offsets and data are then that
+ * view's or object's. */
 const char *vigil_scanner_view(const vigil_scanner *s);
 
 /* ------------------------------------------------------------------ */

@@ -11,6 +11,7 @@
  * scratch and result buffers, so it runs where the parent no longer needs
  * them, and the parent state a later pass reads is saved around it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +23,7 @@
 typedef struct saved_state {
     const uint8_t *data;
     size_t len;
-    const char *view;
+    const char *view, *where;
     const ev_input *cur_in;
     bool matched, partial;
     clam_object clam;
@@ -32,7 +33,7 @@ typedef struct saved_state {
 
 static void save(const vigil_scanner *s, saved_state *v)
 {
-    *v = (saved_state){s->data, s->len, s->view, s->cur_in, s->matched, s->partial,
+    *v = (saved_state){s->data, s->len, s->view, s->where, s->cur_in, s->matched, s->partial,
                        s->clam, s->hash_hits.len, s->hash_from, s->stash};
 }
 
@@ -41,6 +42,7 @@ static void restore(vigil_scanner *s, const saved_state *v)
     s->data = v->data;
     s->len = v->len;
     s->view = v->view;
+    s->where = v->where;
     s->cur_in = v->cur_in;
     s->matched = v->matched;
     s->partial = v->partial;
@@ -53,7 +55,7 @@ static void restore(vigil_scanner *s, const saved_state *v)
 /* One child object, from typing to its last pass. */
 static vigil_status scan_child(vigil_scanner *s, const ev_input *parent, uint16_t parent_type,
                                bool normalized, const uint8_t *data, size_t len,
-                               const char *view, vigil_scan_fn fn, void *user)
+                               vigil_scan_fn fn, void *user)
 {
     static const uint8_t empty[1];
     if (!data)
@@ -86,7 +88,7 @@ static vigil_status scan_child(vigil_scanner *s, const ev_input *parent, uint16_
         return st;
     s->data = data;
     s->len = len;
-    s->view = view;
+    s->view = s->where;
     uint16_t initial = s->clam.type;
     api_clam_settle(s, &oi);
     st = api_clam_raised(s, &in, initial, fn, user);
@@ -134,9 +136,12 @@ vigil_status api_clam_child(vigil_scanner *s, const ev_input *parent, uint16_t p
     uint8_t *dead = malloc(nrules);
     s->stash = calloc(nrules, 1);
     vigil_status st = s->stash && dead ? VIGIL_OK : VIGIL_E_NOMEM;
+    /* reports name the path to the child */
+    char where[500];
+    s->where = api_clam_view_name(s, view, where, sizeof(where));
     if (st == VIGIL_OK) {
         memcpy(dead, s->dead, s->db->prog.rules.len);
-        st = scan_child(s, parent, parent_type, normalized, data, len, view, fn, user);
+        st = scan_child(s, parent, parent_type, normalized, data, len, fn, user);
         memcpy(s->dead, dead, s->db->prog.rules.len);
     }
     free(s->stash);
@@ -161,11 +166,16 @@ vigil_status api_clam_mail_parts(vigil_scanner *s, const ev_input *mail, uint16_
      * scan of the mail's folder finds (in the order written: clamscan's
      * is the folder's, which varies from run to run) */
     vigil_status st = VIGIL_OK;
-    for (int deferred = 0; deferred < 2; deferred++)
-        for (size_t i = 0; st == VIGIL_OK && i < out.n_parts; i++)
-            if (out.parts[i].deferred == (deferred == 1))
-                st = api_clam_child(s, mail, mail_type, false, out.parts[i].data,
-                                    out.parts[i].len, "mail part", fn, user);
+    for (int deferred = 0; deferred < 2; deferred++) {
+        for (size_t i = 0; st == VIGIL_OK && i < out.n_parts; i++) {
+            if (out.parts[i].deferred != (deferred == 1))
+                continue;
+            char label[300];
+            snprintf(label, sizeof(label), "mail part \"%.280s\"", out.parts[i].name);
+            st = api_clam_child(s, mail, mail_type, false, out.parts[i].data, out.parts[i].len,
+                                label, fn, user);
+        }
+    }
     cv_mail_out_free(&out);
     return st;
 }

@@ -174,6 +174,14 @@ static vigil_status report(vigil_scanner *s, uint8_t *results, bool hashes, vigi
     return st;
 }
 
+const char *api_clam_view_name(const vigil_scanner *s, const char *view, char *buf, size_t cap)
+{
+    if (!s->where || !view)
+        return view ? view : s->where;
+    snprintf(buf, cap, "%s > %s", s->where, view);
+    return buf;
+}
+
 vigil_status api_clam_match(vigil_scanner *s, ev_input *in)
 {
     const ir_program *p = &s->db->prog;
@@ -228,9 +236,10 @@ static vigil_status derived_pass(vigil_scanner *s, const ev_input *parent, const
     vigil_status st = api_clam_match(s, &in);
     if (st != VIGIL_OK)
         return st;
+    char name[600];
     s->data = buf;
     s->len = len;
-    s->view = view;
+    s->view = api_clam_view_name(s, view, name, sizeof(name));
     size_t keep = s->hash_hits.len, from = s->hash_from;
     bool allowed = false;
     if (hashes && s->db->has_hashes)
@@ -386,7 +395,7 @@ vigil_status api_clam_after_raw(vigil_scanner *s, ev_input *in, vigil_scan_fn fn
          * detections come without string details */
         s->data = in->data;
         s->len = in->len;
-        s->view = NULL;
+        s->view = s->where;
         s->matched = false;
         s->cur_in = NULL;
         st = report(s, s->stash, true, fn, user);

@@ -78,6 +78,8 @@ struct vigil_scanner {
     uint8_t *norm;           /* normalised text of the current object */
     size_t norm_cap;
     const char *view;        /* NULL, or which derived view of the object is reported */
+    const char *where;       /* NULL for the scanned file, else the path to the
+                              * derived object being scanned (`mail part "a.bin"`) */
     const ev_input *cur_in;  /* the evaluation being reported (vigil_scanner_rule_hits) */
     char last_error[512];
 };
@@ -115,6 +117,11 @@ void api_clam_begin(vigil_scanner *s, cv_objinfo *oi, const uint8_t *data, size_
  * the type found anywhere, whether the raw pass happens; oi->targets set
  * to the raw pass's. */
 void api_clam_settle(vigil_scanner *s, cv_objinfo *oi);
+/* The name of a view (`normalised text`) of the object being scanned, as
+ * reported: prefixed with the path to that object when it is not the file
+ * (`mail part "a.bin" > normalised text`); view NULL: the object itself. */
+const char *api_clam_view_name(const vigil_scanner *s, const char *view, char *buf, size_t cap);
+
 /* Matches in->data for ClamAV signatures alone (the prefilter's dead rules
  * and every YARA rule skipped): in->matches, s->matched, s->partial. */
 vigil_status api_clam_match(vigil_scanner *s, ev_input *in);

@@ -552,7 +552,12 @@ def test_mail(d):
     rc, out, _ = run([VIGIL, "scan", "--no-default-rules", "--db", "mail/m.ndb", "-s",
                       "mail/magic.eml"], cwd=d, env=e)
     text = out.decode()
-    check("mail: -s names the part", "in the file's mail part" in text, text)
+    check("mail: -s names the part", 'in the file\'s mail part "a.bin"' in text, text)
+    rc, out, _ = run([VIGIL, "scan", "--no-default-rules", "--db", "mail/m.ndb", "--json",
+                      "mail/uri.html"], cwd=d, env=e)
+    objs = [json.loads(ln) for ln in out.decode().split("\n") if ln.startswith("{\"path")]
+    same("mail: json path to a part", [o.get("view") for o in objs],
+         ['HTML data: URI > mail part "textportion"'])
 
 
 def lcg_png(w, h, seed):
