@@ -41,6 +41,8 @@ typedef struct lw {
     bool empty; /* lowering for clamscan's pass without pattern matches */
     bool multipart[CV_MAX_SUBSIGS]; /* the rule's string k (from its first) has
                                      * several libclamav parts ("*", {n-m}) */
+    bool split;                     /* the rule has such a string (split_root) */
+    uint32_t target;                /* the signature's target: its libclamav matcher root */
 } lw;
 
 static uint32_t node(lw *w, ir_op op, uint8_t type, uint32_t aux, uint32_t a, uint32_t b)
@@ -264,7 +266,41 @@ static uint32_t add_string(lw *w, const char *id, const cv_hexsig *hex, unsigned
     uint32_t k = p->rules.items[w->rule].strings_count++;
     if (k < CV_MAX_SUBSIGS)
         w->multipart[k] = hex->nparts > 1;
+    w->split |= hex->nparts > 1;
     return (uint32_t)p->strings.len - 1;
+}
+
+/* Byte compares and the matcher roots they live in. libclamav runs a root's
+ * byte compares at the end of each matcher run over it (matcher.c
+ * matcher_run -> matcher-byte-comp.c cli_bcomp_scanbuf), but
+ * cli_bcomp_scanbuf returns at once when the run's cli_ac_data has no
+ * offmatrix, and cli_ac_initdata allocates one only when the root's
+ * ac_partsigs is nonzero: when some pattern loaded into that root, body or
+ * subsignature, was cut into parts at "*" or {n-m} (readdb.c
+ * cli_add_content_match_pattern). Root 0 always has such patterns: the
+ * file-type table's HTML rows with "*" (the built-in table, and daily.ftm,
+ * which replaces it), so its byte compares are never dormant. A target
+ * root has them only if the databases loaded bring one, in any order,
+ * before or after the byte compare. So a byte compare of a root without
+ * them never runs; its count stays 0 (checked with clamscan 1.4.6: `0&1;4d5a;0(>>2#il2#>0)` under
+ * Target:1 fires on `MZ\x90\x00...` only when the databases also hold a
+ * Target:1 pattern with "*" or {n-m}).
+ *
+ * Byte compares are lowered dormant (IR_CLBC_DORMANT: count 0) until a
+ * pattern of several parts of their target is lowered into the same
+ * program; that wakes every byte compare of the target, earlier and later
+ * ones. */
+static void split_root(ir_program *p, uint32_t target)
+{
+    if (target > CV_MAX_TARGET || (p->clam_split_roots & (1u << target)))
+        return;
+    p->clam_split_roots |= 1u << target;
+    for (size_t i = 0; i < p->nodes.len; i++) {
+        ir_node *n = &p->nodes.items[i];
+        if (n->op == IR_OP_CLAM_BYTECMP && (n->aux & IR_CLBC_DORMANT) &&
+            (n->aux >> IR_CLBC_TARGET_SHIFT) == target)
+            n->aux &= ~(uint32_t)IR_CLBC_DORMANT;
+    }
 }
 
 static vigil_status end_rule(lw *w, uint32_t cond)
@@ -304,6 +340,8 @@ vigil_status cv_lower_ndb(ir_program *p, const cv_ndb *sig, const char *name, co
     }
     if (st != VIGIL_OK)
         rollback(p, r0, s0, m0, n0);
+    else if (w.split)
+        split_root(p, sig->target);
     return st;
 }
 
@@ -520,6 +558,10 @@ static uint32_t lower_bytecmp(lw *w, uint32_t i)
     if (c->exact)
         aux |= IR_CLBC_EXACT;
     aux |= (c->ncmp ? c->ncmp : 1) << IR_CLBC_NCMP_SHIFT;
+    uint32_t target = w->target <= CV_MAX_TARGET ? w->target : 0;
+    aux |= target << IR_CLBC_TARGET_SHIFT;
+    if (target != 0 && !(w->p->clam_split_roots & (1u << target)))
+        aux |= IR_CLBC_DORMANT; /* split_root wakes it */
     for (uint32_t k = 0; k < c->ncmp && k < 2; k++) {
         uint32_t op = c->cmp[k] == '<' ? IR_CLBC_LT : c->cmp[k] == '>' ? IR_CLBC_GT : IR_CLBC_EQ;
         aux |= op << (k ? IR_CLBC_CMP1_SHIFT : IR_CLBC_CMP0_SHIFT);
@@ -651,7 +693,7 @@ static uint32_t empty_pass(lw *w, const cv_ldb *sig)
 vigil_status cv_lower_ldb(ir_program *p, const cv_ldb *sig, const char *name, const cv_origin *o)
 {
     size_t r0 = p->rules.len, s0 = p->strings.len, m0 = p->metas.len, n0 = p->nodes.len;
-    lw w = {.p = p, .subs = sig->subs};
+    lw w = {.p = p, .subs = sig->subs, .target = sig->tdb.target};
     vigil_status st = begin_rule(&w, name, o);
     if (st == VIGIL_OK) {
         for (uint32_t i = 0; i < CV_MAX_SUBSIGS; i++)
@@ -682,6 +724,8 @@ vigil_status cv_lower_ldb(ir_program *p, const cv_ldb *sig, const char *name, co
     }
     if (st != VIGIL_OK)
         rollback(p, r0, s0, m0, n0);
+    else if (w.split)
+        split_root(p, sig->tdb.target);
     return st;
 }
 

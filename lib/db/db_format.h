@@ -19,8 +19,9 @@
  * 7: Container/Intermediates gates (IR_OP_CLAM_DEPTH). 8: the ClamAV
  * section's DB_CLAMAV_TEXT_RELOFF flag. 9: fuzzy_img subsignatures
  * (IR_OP_CLAM_IMGHASH). 10: Container gates compare the container's type
- * (IR_OP_CLAM_CONTAINER). 11: VI subsignatures (IR_OP_CLAM_VI). */
-#define DB_FORMAT_VERSION 11u
+ * (IR_OP_CLAM_CONTAINER). 11: VI subsignatures (IR_OP_CLAM_VI). 12: dormant
+ * byte compares of targets without split patterns (IR_CLBC_DORMANT). */
+#define DB_FORMAT_VERSION 12u
 #define DB_BOM 0x01020304u
 
 enum db_section_id {

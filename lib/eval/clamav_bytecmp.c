@@ -267,6 +267,10 @@ static bool last_match(ev_state *st, const ir_node *ref, int64_t *at)
 
 ev_value ev_clam_bytecmp(ev_state *st, const ir_node *n)
 {
+    /* its matcher root never runs byte compares (lib/clamav/lower.c
+     * split_root) */
+    if (n->aux & IR_CLBC_DORMANT)
+        return (ev_value){.kind = EV_INT, .i = 0};
     const ir_node *ref = &st->prog->nodes.items[n->a];
     int64_t base = 0;
     bool found;

@@ -246,7 +246,10 @@ enum {
 
 /* IR_OP_CLAM_BYTECMP aux: bits 0-1 the number format (IR_CLBC_HEX...),
  * then endianness as written (neither, one, never both), exactness, the
- * comparison count (1 or 2) and each comparison (IR_CLBC_LT...). */
+ * comparison count (1 or 2) and each comparison (IR_CLBC_LT...); then the
+ * signature's target (its libclamav matcher root) and IR_CLBC_DORMANT: the
+ * comparison never runs, as in libclamav while that root holds no pattern
+ * of several parts (lib/clamav/lower.c, clam_split_roots below). */
 enum {
     IR_CLBC_HEX = 0, IR_CLBC_DEC = 1, IR_CLBC_AUTO = 2, IR_CLBC_BIN = 3, /* bits 0-1 */
     IR_CLBC_LE = 1u << 2,
@@ -256,7 +259,9 @@ enum {
     IR_CLBC_CMP0_SHIFT = 8,  /* bits 8-9: IR_CLBC_LT / GT / EQ */
     IR_CLBC_CMP1_SHIFT = 10, /* bits 10-11 */
     IR_CLBC_LT = 0, IR_CLBC_GT = 1, IR_CLBC_EQ = 2,
-    IR_CLBC_ALL = (1u << 12) - 1,
+    IR_CLBC_DORMANT = 1u << 12,
+    IR_CLBC_TARGET_SHIFT = 13, /* bits 13-16: ClamAV target 0..14 */
+    IR_CLBC_ALL = (1u << 17) - 1,
 };
 
 /* The numbers of a byte compare, stored little-endian in the pool (so a
@@ -341,6 +346,9 @@ typedef struct ir_program {
     VEC(uint32_t) modules;    /* str per imported module */
     VEC(char) pool;           /* offset 0 holds "" */
     uint32_t max_loop_vars;   /* loop variable slots the evaluator must provide */
+    uint32_t clam_split_roots; /* compile time only: bit t set once a ClamAV
+                                * pattern of several parts ("*", {n-m}) of
+                                * target t was lowered (lib/clamav/lower.c) */
 } ir_program;
 
 void ir_init(ir_program *p);

@@ -158,7 +158,10 @@ static void dump(const ir_program *p, uint32_t n, FILE *out, int depth)
             unsigned c = (nd->aux >> (i ? IR_CLBC_CMP1_SHIFT : IR_CLBC_CMP0_SHIFT)) & 3;
             fprintf(out, "%s%c%" PRId64, i ? "," : "", "<>=?"[c], b.value[i]);
         }
-        fputs("))", out);
+        fputs(")", out);
+        if (nd->aux & IR_CLBC_DORMANT) /* never runs: lib/clamav/lower.c */
+            fprintf(out, " dormant-target-%u", (unsigned)(nd->aux >> IR_CLBC_TARGET_SHIFT));
+        fputs(")", out);
         return;
     }
     case IR_OP_INT:

@@ -10,8 +10,14 @@ libclamav does not also scan them as normalised text (which vigil does not
 do yet). Detection lines are compared as sets: clamscan prints some
 detections twice with --allmatch.
 
+Byte compares get a random target among --targets (0 any file, 1 PE, 6
+ELF), the files a matching first few bytes (NULs, "MZ", "\x7fELF", all of
+them binary); each round also loads, for each non-zero target at random, a
+signature with a pattern of several parts ("*"), without which libclamav
+never runs that target's byte compares (lib/clamav/lower.c split_root).
+
     clam_subsig_random.py --vigil build/vigil [--kind bytecmp|pcre] [--seed S]
-                          [--sigs N] [--files M] [--rounds R]
+                          [--sigs N] [--files M] [--rounds R] [--targets 0,1,6]
 
 Exits 0 when every round agrees, 1 otherwise, 77 without clamscan.
 Python 3 standard library only.
@@ -26,7 +32,12 @@ import sys
 import tempfile
 
 
-def bytecmp_file(r):
+# First bytes of a file of each byte-compare target: libclamav types these
+# binary (no normalised-text pass), as CL_TYPE_BINARY_DATA, MSEXE and ELF.
+TARGET_MAGIC = {0: b"\0\0\0\0", 1: b"MZ\x90\x00", 6: b"\x7fELF"}
+
+
+def bytecmp_file(r, targets=(0,)):
     def field():
         k = r.randrange(10)
         if k == 0:
@@ -47,7 +58,7 @@ def bytecmp_file(r):
             return b"+12zz"
         return bytes(r.choice(b"0123456789abcdefxX -+") for _ in range(r.randrange(1, 10)))
 
-    parts = [b"\0\0\0\0"]
+    parts = [TARGET_MAGIC[r.choice(targets)]]
     for _ in range(r.randrange(2, 8)):
         parts.append(field())
         if r.random() < 0.5:
@@ -74,12 +85,18 @@ def bytecmp_sub(r):
     return "0(%s#%s%d#%s)" % (offs, opts, n, ",".join(comps))
 
 
-def bytecmp_sig(r, i):
+def bytecmp_sig(r, i, targets=(0,)):
     expr = r.choice(["0&1", "1", "0&1&2", "1|2"])
     subs = [r.choice(["41414141", "41414141", "10:41414141", "4141"]), bytecmp_sub(r)]
     if "2" in expr:
         subs.append(r.choice([bytecmp_sub(r), "1(>>0#ib1#>0)", "1(>>%d#ib1#>0)" % r.randrange(1, 9)]))
-    return "B%d;Engine:81-255,Target:0;%s;%s" % (i, expr, ";".join(subs))
+    return "B%d;Engine:81-255,Target:%d;%s;%s" % (i, r.choice(targets), expr, ";".join(subs))
+
+
+def split_sigs(r, targets):
+    """Signatures with a pattern of several parts, for some targets."""
+    return ["Z%d;Engine:81-255,Target:%d;0;5a5a5a*5a5a5a" % (t, t)
+            for t in targets if t and r.random() < 0.5]
 
 
 PATTERNS = ["ab", "a[bc]+", "b.a", "^ab", "ab$", "(?i)AB", "a\\nb", "\\d{2,}", "c(?=a)",
@@ -122,10 +139,18 @@ def detections(cmd, db, files):
 
 def one_round(args, kind, seed, work):
     r = random.Random(seed)
-    make_sig, make_file = (bytecmp_sig, bytecmp_file) if kind == "bytecmp" else (pcre_sig, pcre_file)
+    extra = []
+    if kind == "bytecmp":
+        targets = args.targets
+        make_sig = lambda r, i: bytecmp_sig(r, i, targets)
+        make_file = lambda r: bytecmp_file(r, targets)
+        extra = split_sigs(r, targets)
+    else:
+        make_sig, make_file = pcre_sig, pcre_file
     db = os.path.join(work, "r.ldb")
     with open(db, "w") as f:
         f.write("".join(make_sig(r, i) + "\n" for i in range(args.sigs)))
+        f.write("".join(x + "\n" for x in extra))
     files = []
     for i in range(args.files):
         path = os.path.join(work, "f%d" % i)
@@ -138,7 +163,9 @@ def one_round(args, kind, seed, work):
         print("%s seed %d: scanner error\n clamscan: %s\n vigil: %s" % (kind, seed, ea, eb))
         return False
     if a == b:
-        print("%s seed %d: same (%d detections)" % (kind, seed, len(a)))
+        print("%s seed %d: same (%d detections%s)"
+              % (kind, seed, len(a), ", split roots " + " ".join(x.split(";")[0] for x in extra)
+                 if extra else ""))
         return True
     print("%s seed %d: %d only in clamscan, %d only in vigil (kept in %s)"
           % (kind, seed, len(a - b), len(b - a), work))
@@ -157,7 +184,12 @@ def main():
     ap.add_argument("--sigs", type=int, default=200)
     ap.add_argument("--files", type=int, default=25)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--targets", default="0,1,6",
+                    help="byte-compare targets, of 0 (any), 1 (PE), 6 (ELF)")
     args = ap.parse_args()
+    args.targets = tuple(int(t) for t in args.targets.split(","))
+    if not args.targets or any(t not in TARGET_MAGIC for t in args.targets):
+        ap.error("--targets: a list of 0, 1, 6")
     if not shutil.which("clamscan"):
         print("clamscan absent: skipped")
         return 77
