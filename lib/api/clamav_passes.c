@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../clamav/cssimg.h"
 #include "../clamav/htmlnorm.h"
 #include "../clamav/imghash.h"
 #include "../clamav/text.h"
@@ -299,8 +300,20 @@ static vigil_status html_passes(vigil_scanner *s, const ev_input *in, vigil_scan
         return VIGIL_E_NOMEM;
     if (hs != CV_HTML_OK)
         return VIGIL_OK; /* past the guard on memory: nothing to scan */
+    /* first the images in the CSS of its <style> blocks, each an object of
+     * its own inside the HTML (scanned while libclamav normalises) */
+    cv_css_out css;
+    if (cv_css_images_html(&out, &css) != CV_CSS_OK) {
+        cv_html_out_free(&out);
+        return VIGIL_E_NOMEM;
+    }
     vigil_status st = VIGIL_OK;
-    if (out.nocomment.exists)
+    for (size_t i = 0; st == VIGIL_OK && i < css.n_images; i++)
+        if (css.images[i].len > 0)
+            st = api_clam_child(s, in, s->db->ftypes.html, false, css.images[i].data,
+                                css.images[i].len, "HTML <style> image", fn, user);
+    cv_css_out_free(&css);
+    if (st == VIGIL_OK && out.nocomment.exists)
         st = derived_pass(s, in, out.nocomment.data, out.nocomment.len, CV_TARGET_HTML, true,
                           "normalised HTML", fn, user);
     if (st == VIGIL_OK && out.notags.exists && in->len <= CV_HTML_MAX_NOTAGS)

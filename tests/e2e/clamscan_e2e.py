@@ -507,7 +507,7 @@ def test_mail(d):
     (clamscan's cli_scanmail): a mail by its first bytes, text raised to
     MHTML within its first KiB, and text in which the raw pass finds a mail
     further on; so is an HTML data: URI (a normalised layer: its contents
-    see the HTML as their container). Container and Intermediates see the
+    see the HTML as their container) and an image in a <style> block. Container and Intermediates see the
     enclosing types. Every expected list was printed by clamscan 1.4.6 for
     the same files."""
     os.makedirs(f"{d}/mail", exist_ok=True)
@@ -544,6 +544,19 @@ def test_mail(d):
         "Part", "Root", "Part", "InMail", "Under", "Text", "Text", "Part", "Root"]))
     rc, out, _ = cs(d, *db, "-z", "mail/uri.html")
     same("mail: an HTML data: URI", out, found("uri.html", ["Part", "InHtml", "Text"]))
+    # an image in a <style> block's CSS: an object of its own (a GIF: targets
+    # 0 and 5, not 3), inside the HTML
+    gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;CSSMARKQ tail"
+    write(f"{d}/mail/css.html", b"<html><head><style>body { background: url(data:image/gif;base64," +
+          base64.b64encode(gif) + b"); }</style></head><body>hello</body></html>\n")
+    css = hexs(b"CSSMARKQ")
+    write(f"{d}/mail/css.ndb", f"Css.Any:0:*:{css}\nCss.Graphics:5:*:{css}\nCss.Html:3:*:{css}\n")
+    write(f"{d}/mail/css.ldb", f"Css.InHtml;Engine:51-255,Container:CL_TYPE_HTML,Target:0;0;{css}\n")
+    rc, out, _ = cs(d, "-d", "mail/css.ndb", "-d", "mail/css.ldb", "-z", "--no-summary",
+                    "mail/css.html")
+    same("mail: a CSS image", out, ["mail/css.html: Css.Graphics.UNOFFICIAL FOUND",
+                                    "mail/css.html: Css.Any.UNOFFICIAL FOUND",
+                                    "mail/css.html: Css.InHtml.UNOFFICIAL FOUND"])
     rc, out, _ = cs(d, *db, "mail/magic.eml", "mail/raised.eml", "mail/found.txt")
     same("mail: the first detection", out,
          found("magic.eml", ["Part"]) + found("raised.eml", ["Part"]) +
