@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hex.h"
+
 /* ---- code points ------------------------------------------------------ */
 
 /* Decodes the code point at s[i] (i < n) into *cp and returns its length;
@@ -263,21 +265,6 @@ static void trim_start_space(const uint8_t *s, size_t *b, size_t e)
 
 /* ---- base64 ------------------------------------------------------------ */
 
-static int b64_value(uint8_t c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 /* Rust base64's STANDARD engine: whole quads only, '=' only as the last
  * one or two bytes, unused bits zero. Writes into dst (len / 4 * 3 bytes
  * available); returns false on any error. */
@@ -293,7 +280,7 @@ static bool b64_decode(const uint8_t *src, size_t len, uint8_t *dst, size_t *out
             pad = src[i + 2] == '=' ? 2 : 1;
         int v[4] = {0, 0, 0, 0};
         for (size_t k = 0; k < 4 - pad; k++) {
-            v[k] = b64_value(src[i + k]);
+            v[k] = util_base64_digit(src[i + k]);
             if (v[k] < 0)
                 return false;
         }

@@ -8,31 +8,17 @@
 #include <string.h>
 
 #include "clamav/htmlnorm_int.h"
+#include "util/hex.h"
 
 static const char marker[] = "#@~^";
-
-static int b64(uint8_t c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
 
 /* The encoded length: six base64 digits in the encoder's odd bit order.
  * libclamav computes it in int arithmetic (a -1 digit shifts to -1 or
  * masks to all ones); the sum wraps as an unsigned 32-bit number. */
 static uint32_t encoded_length(const uint8_t *s)
 {
-    int b0 = b64(s[0]), b1 = b64(s[1]), b2 = b64(s[2]);
-    int b3 = b64(s[3]), b4 = b64(s[4]), b5 = b64(s[5]);
+    int b0 = util_base64_digit(s[0]), b1 = util_base64_digit(s[1]), b2 = util_base64_digit(s[2]);
+    int b3 = util_base64_digit(s[3]), b4 = util_base64_digit(s[4]), b5 = util_base64_digit(s[5]);
     uint32_t n = b0 < 0 ? 0 : (uint32_t)b0 << 2;
     n += (uint32_t)(b1 < 0 ? -1 : b1 >> 4);
     n += (uint32_t)(b1 & 0x0f) << 12;

@@ -299,6 +299,30 @@ bool ml_uudecode_file(ml_ctx *c, ml_msg *m, ml_in *in, const char *first)
     return true;
 }
 
+/* A line where a header may start, in libclamav's header loops: *full is
+ * a copy of it when a header starts there, NULL when the line is passed
+ * over (a "From " line or an unknown header, which may still make the
+ * block count as headers: *any). False when out of memory. */
+static bool header_start(ml_ctx *c, const char *line, char *cmd, size_t cap, bool *any,
+                         char **full)
+{
+    *full = NULL;
+    int num = line_command(c, line, cmd, cap);
+    if (num == -2) {
+        if (strncmp(line, "From ", 5) == 0)
+            *any = true;
+        return true;
+    }
+    if (num == ML_H_NONE) {
+        if (!*any)
+            *any = useful_header(num, cmd);
+        return true;
+    }
+    *any = true;
+    *full = ml_strdup(c, line);
+    return *full != NULL;
+}
+
 /* parseEmailFile: the top-level message, straight from the input */
 bool ml_parse_email_file(ml_ctx *c, ml_in *in, const char *first, ml_msg *ret)
 {
@@ -353,21 +377,10 @@ bool ml_parse_email_file(ml_ctx *c, ml_in *in, const char *first, ml_msg *ret)
             if (!full) {
                 if (isblank((unsigned char)line[0]))
                     continue;
-                int num = line_command(c, line, cmd, sizeof(cmd));
-                if (num == -2) {
-                    if (strncmp(line, "From ", 5) == 0)
-                        any = true;
-                    continue;
-                }
-                if (num == ML_H_NONE) {
-                    if (!any)
-                        any = useful_header(num, cmd);
-                    continue;
-                }
-                any = true;
-                full = ml_strdup(c, line);
-                if (!full)
+                if (!header_start(c, line, cmd, sizeof(cmd), &any, &full))
                     break;
+                if (!full)
+                    continue;
             } else if (line) {
                 char *p = realloc(full, strlen(full) + strlen(line) + 1);
                 if (!p) {
@@ -451,21 +464,10 @@ bool ml_parse_email_headers(ml_ctx *c, ml_msg *m, ml_msg *ret)
                     c->nomem = true;
                     break;
                 }
-                int num = line_command(c, line, cmd, cap);
-                if (num == -2) {
-                    if (strncmp(line, "From ", 5) == 0)
-                        any = true;
-                    continue;
-                }
-                if (num == ML_H_NONE) {
-                    if (!any)
-                        any = useful_header(num, cmd);
-                    continue;
-                }
-                any = true;
-                full = ml_strdup(c, line);
-                if (!full)
+                if (!header_start(c, line, cmd, cap, &any, &full))
                     break;
+                if (!full)
+                    continue;
                 full_len = strlen(line) + 1;
             } else {
                 char *p = realloc(full, strlen(full) + strlen(line) + 1);
