@@ -41,7 +41,9 @@ static unsigned read_uint(const char *s, const char *end, const char **after)
 
 static bool cmp_ok(char mod, unsigned val, unsigned x)
 {
-    return mod == '=' ? val == x : mod == '<' ? val < x : val > x;
+    /* a leaf's last ')' is its "modifier" too: libclamav has no case for
+     * it and returns false */
+    return mod == '=' ? val == x : mod == '<' ? val < x : mod == '>' ? val > x : false;
 }
 
 /* Returns 1/0; *cnt and *ids receive what the expression contributes when
@@ -273,11 +275,26 @@ static void test_fixed_cases(void **state)
     assert_true(vigil_verdict("0>2", three0));
     assert_false(vigil_verdict("0>3", three0));
     assert_true(vigil_verdict("(0|1|2)>5,3", two_each));
+    /* checked with clamscan 1.4.6 (official daily.ldb has such logic):
+     * what follows a leaf's number is ignored, so this is 0&1 */
+    assert_true(vigil_verdict("0,1-4&1,1-4", two_each));
+    assert_false(vigil_verdict("0,1-4&1,1-4", only2));
+    /* a block splits at its last operator: (0|1)&2, not 0|(1&2) */
+    static const unsigned only0[NSUB] = {1};
+    assert_false(vigil_verdict("(0|1&2)=1", only0));
+    assert_true(vigil_verdict("(0|1&2)=2", zero2));
+    /* a leaf's ",Y" is not read: 0=2,3 is 0=2 */
+    static const unsigned two0[NSUB] = {2};
+    assert_true(vigil_verdict("0=2,3", two0));
+    /* a leaf whose last ')' '=' '<' '>' is ')' never holds */
+    assert_false(vigil_verdict("0(0)5", three0));
     /* checked with clamscan 1.4.6: true with no matches, so always true */
     assert_true(vigil_verdict("0=0&1<9", two_each));
     assert_false(vigil_verdict("(0|1|2)>6", two_each));
     assert_false(vigil_verdict("(0|1|3)>3,3", two_each));
-    const char *exprs[] = {"0&1|2", "0<2", "(0|1)=0", "0", "0>2", "(0|1|2)>5,3", "(0|1|3)>3,3"};
+    const char *exprs[] = {"0&1|2",       "0<2",         "(0|1)=0",   "0",
+                           "0>2",         "(0|1|2)>5,3", "(0|1|3)>3,3", "0,1-4&1,1-4&2,1-4",
+                           "(0|1&2)=1",   "0=2,3",       "(2&0|1)>1,2", "0(0)5"};
     const unsigned *cs[] = {none, only2, zero2, three0, two_each};
     for (size_t i = 0; i < sizeof(exprs) / sizeof(*exprs); i++)
         for (size_t k = 0; k < sizeof(cs) / sizeof(*cs); k++)
@@ -323,16 +340,23 @@ static void gen(unsigned *seed, char *out, size_t cap, int depth)
     if (depth > 2 || rnd(seed, 3) == 0) {
         int n = snprintf(out, cap, "%u", rnd(seed, NSUB));
         if (rnd(seed, 3) == 0)
-            snprintf(out + n, cap - (size_t)n, "%c%u", mods[rnd(seed, 3)], rnd(seed, 4));
+            n += snprintf(out + n, cap - (size_t)n, "%c%u", mods[rnd(seed, 3)], rnd(seed, 4));
+        /* text libclamav ignores after a leaf's number: official
+         * signatures have "0,1-4", and a leaf's ",Y" is not read */
+        if (rnd(seed, 6) == 0)
+            snprintf(out + n, cap - (size_t)n, ",%u-%u", rnd(seed, 4), 1 + rnd(seed, 4));
         return;
     }
+    /* operators mixed within a level too: libclamav splits a parenthesised
+     * block at its last operator, the top level at its first */
+    bool mixed = rnd(seed, 3) == 0;
     char op = rnd(seed, 2) ? '&' : '|';
     unsigned kids = 2 + rnd(seed, 2);
     size_t n = 0;
     out[n++] = '(';
     for (unsigned k = 0; k < kids; k++) {
         if (k)
-            out[n++] = op;
+            out[n++] = mixed && rnd(seed, 2) ? (op == '&' ? '|' : '&') : op;
         gen(seed, out + n, cap - n, depth + 1);
         n += strlen(out + n);
     }
