@@ -36,6 +36,7 @@ enum {
     OPT_SKIP_BAD,
     OPT_NO_CACHE,
     OPT_PROGRESS,
+    OPT_SCAN_UNPACKED, /* --scan-archive and the others vigil does not unpack yet */
 };
 
 static const struct option longs[] = {
@@ -68,6 +69,14 @@ static const struct option longs[] = {
     {"skip-bad-lines", no_argument, NULL, OPT_SKIP_BAD},
     {"no-cache", no_argument, NULL, OPT_NO_CACHE},
     {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"file-list", required_argument, NULL, 'f'},
+    {"scan-archive", optional_argument, NULL, OPT_SCAN_UNPACKED},
+    {"scan-ole2", optional_argument, NULL, OPT_SCAN_UNPACKED},
+    {"scan-pdf", optional_argument, NULL, OPT_SCAN_UNPACKED},
+    {"scan-swf", optional_argument, NULL, OPT_SCAN_UNPACKED},
+    {"scan-xmldocs", optional_argument, NULL, OPT_SCAN_UNPACKED},
+    {"scan-hwp3", optional_argument, NULL, OPT_SCAN_UNPACKED},
+    {"scan-onenote", optional_argument, NULL, OPT_SCAN_UNPACKED},
     {NULL, 0, NULL, 0},
 };
 
@@ -80,6 +89,8 @@ static void usage(void)
            "  -v, --verbose              say which file is being scanned\n"
            "  -d, --database=FILE/DIR    load a database file, or every database file of DIR\n"
            "                             (repeatable; default /var/lib/clamav)\n"
+           "  -f, --file-list=FILE       scan the paths listed in FILE, one per line\n"
+           "                             (instead of those on the command line)\n"
            "  -r, --recursive[=yes/no]   scan subdirectories\n"
            "  -i, --infected             only print infected files\n"
            "  -o, --suppress-ok-results  do not print OK files\n"
@@ -99,6 +110,9 @@ static void usage(void)
            "      --max-scansize=#n      the same for the data scanned (default 400M)\n"
            "      --max-files=#n         accepted; applies to containers (not scanned yet)\n"
            "      --max-recursion=#n     accepted; applies to containers (not scanned yet)\n"
+           "      --scan-archive[=yes/no], --scan-ole2, --scan-pdf, --scan-swf,\n"
+           "      --scan-xmldocs, --scan-hwp3, --scan-onenote\n"
+           "                             accepted; these containers are not opened yet\n"
            "      --bell                 ring the terminal bell on a detection\n"
            "      --stdout               write warnings and errors to stdout too\n"
            "  -                          scan standard input\n\n"
@@ -316,6 +330,13 @@ static bool apply(cs_opts *o, int c, int idx, const char *arg)
     case OPT_PROGRESS:
         o->progress = true;
         return true;
+    case 'f':
+        o->file_list = arg;
+        return true;
+    case OPT_SCAN_UNPACKED: {
+        bool unused;
+        return bool_opt(c, idx, arg, &unused);
+    }
     default:
         return false;
     }
@@ -329,7 +350,7 @@ int cs_opts_parse(int argc, char **argv, cs_opts *o)
     optind = 1;
     opterr = 1;
     int c, idx;
-    while ((idx = -1, c = getopt_long(argc, argv, "hVvd:rizol:", longs, &idx)) != -1) {
+    while ((idx = -1, c = getopt_long(argc, argv, "hVvd:f:rizol:", longs, &idx)) != -1) {
         if (c == 'h') {
             usage();
             return -2;
@@ -341,7 +362,7 @@ int cs_opts_parse(int argc, char **argv, cs_opts *o)
         }
         if (c == '?' || c == ':') {
             /* getopt has named the option; clamscan's two lines follow. */
-            bool missing = optopt >= 256 || (optopt > 0 && strchr("dl", optopt) != NULL);
+            bool missing = optopt >= 256 || (optopt > 0 && strchr("dfl", optopt) != NULL);
             fprintf(stderr, "ERROR: %s\n", missing ? "Incomplete option passed (missing argument)"
                                                    : "Unknown option passed");
             fprintf(stderr, "ERROR: Can't parse command line options\n");

@@ -37,6 +37,7 @@ typedef struct cs_opts {
     const char *db[CS_MAX_LIST]; /* -d, in order; none: the default folder */
     size_t ndb;
     const char *log, *move, *copy, *cvd_key_file;
+    const char *file_list; /* -f: paths to scan, one per line */
     bool recursive, infected, suppress_ok, no_summary, allmatch, remove, detect_pua, bell;
     bool to_stdout, verbose, json, skip_bad, no_cache, progress;
     cs_filter exclude, include, exclude_dir, include_dir;

@@ -210,6 +210,27 @@ void cs_scan_operand(cs_scan *s, const char *operand)
     free(path);
 }
 
+bool cs_scan_file_list(cs_scan *s, const char *list)
+{
+    FILE *f = fopen(list, "r");
+    if (!f)
+        return false;
+    /* clamscan's filelist(): fgets of at most 1023 bytes (a longer line is
+     * read as several paths), trailing CR/LF dropped but never the first
+     * byte (an empty line names "\n"), a NUL byte ends the list */
+    char line[1025];
+    while (fgets(line, 1024, f)) {
+        size_t len = strlen(line);
+        if (len == 0)
+            break;
+        for (len--; len && (line[len] == '\n' || line[len] == '\r'); len--)
+            line[len] = '\0';
+        cs_scan_operand(s, line);
+    }
+    fclose(f);
+    return true;
+}
+
 void cs_scan_stdin(cs_scan *s)
 {
     const cs_opts *o = s->o;

@@ -30,6 +30,10 @@ typedef struct cs_scan {
 /* One command-line operand. */
 void cs_scan_operand(cs_scan *s, const char *operand);
 
+/* Every path listed in the file `list` (-f), as operands. False when the
+ * list cannot be opened. */
+bool cs_scan_file_list(cs_scan *s, const char *list);
+
 /* Standard input, for the operand "-". */
 void cs_scan_stdin(cs_scan *s);
 

@@ -57,7 +57,18 @@ int cmd_clamscan(int argc, char **argv)
         out.pr = &pr;
     }
     cs_scan s = {.o = &o, .out = &out, .act = &act, .scanner = scanner};
-    if (first >= argc) {
+    bool list_failed = false;
+    if (o.file_list) {
+        if (first < argc)
+            cs_warning(&out, "Only scanning files from --file-list (files passed at cmdline are "
+                             "ignored)\n");
+        if (!cs_scan_file_list(&s, o.file_list)) {
+            /* clamscan: stderr only, then the summary, exit status 54 */
+            fflush(stdout);
+            fprintf(stderr, "ERROR: --file-list: Can't open file %s\n", o.file_list);
+            list_failed = true;
+        }
+    } else if (first >= argc) {
         /* No operand: clamscan scans the working folder, by its full path. */
         char cwd[4096];
         if (!getcwd(cwd, sizeof(cwd))) {
@@ -67,14 +78,14 @@ int cmd_clamscan(int argc, char **argv)
             cs_scan_operand(&s, cwd);
         }
     }
-    for (int i = first; i < argc; i++)
+    for (int i = first; i < argc && !o.file_list; i++)
         cs_scan_operand(&s, argv[i]);
     if (out.pr)
         progress_erase(out.pr);
     out.pr = NULL;
     if (!o.no_summary)
         cs_summary(&out);
-    rc = cs_exit_code(&out);
+    rc = list_failed ? 54 : cs_exit_code(&out);
 out:
     fflush(stdout);
     vigil_scanner_free(scanner);

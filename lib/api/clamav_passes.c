@@ -130,6 +130,27 @@ static uint16_t rows_type(vigil_scanner *s, uint64_t limit)
     return type;
 }
 
+/* Whether libclamav's raw pass parses the object as a mail because a row
+ * found MHTML past its first byte (scanraw's embedded-type loop: text or
+ * binary data only, whatever the type the rows settle on; a later row of
+ * another SFX-class type does not undo it). */
+static bool mhtml_inside(vigil_scanner *s)
+{
+    const cv_ftypes *t = &s->db->ftypes;
+    if (!s->matched || !cv_ftype_is_raisable(t, s->clam.type))
+        return false;
+    for (size_t i = 0; i < s->nftrules; i++) {
+        if (s->ftrules[i].body.type != t->mhtml)
+            continue;
+        size_t n = 0;
+        const mt_match *m = mt_matches(s->ms, s->ftrules[i].string, &n);
+        for (size_t k = 0; k < n; k++)
+            if (m[k].offset > 0 && cv_ftype_body_at(&s->ftrules[i].body, m[k].offset, s->len))
+                return true;
+    }
+    return false;
+}
+
 void api_clam_settle(vigil_scanner *s, cv_objinfo *oi)
 {
     const cv_ftypes *t = &s->db->ftypes;
@@ -353,6 +374,17 @@ vigil_status api_clam_before_raw(vigil_scanner *s, const ev_input *in, vigil_sca
     return api_clam_mail_parts(s, in, s->clam.type, fn, user);
 }
 
+/* The object's own matches made again after a child object used the
+ * scanner's scratch: a fast pass, as the first one was, so a later report
+ * that needs every match runs the detail pass again. */
+static vigil_status rematch(vigil_scanner *s, const ev_input *in)
+{
+    if (!s->matched)
+        return VIGIL_OK;
+    s->partial = !(s->flags & VIGIL_SCAN_FAST);
+    return matcher_scan(s->db->m, s->ms, in->data, in->len, s->mt_flags | MT_FAST);
+}
+
 vigil_status api_clam_raised(vigil_scanner *s, const ev_input *in, uint16_t initial,
                              vigil_scan_fn fn, void *user)
 {
@@ -361,11 +393,8 @@ vigil_status api_clam_raised(vigil_scanner *s, const ev_input *in, uint16_t init
         s->clam.small)
         return VIGIL_OK;
     vigil_status st = api_clam_mail_parts(s, in, s->clam.type, fn, user);
-    /* the parts were matched with the scanner's scratch: the object's own
-     * matches are made again for its raw pass */
-    if (st == VIGIL_OK && s->matched)
-        st = matcher_scan(s->db->m, s->ms, in->data, in->len, s->mt_flags | MT_FAST);
-    return st;
+    /* the object's own matches again, for its raw pass */
+    return st == VIGIL_OK ? rematch(s, in) : st;
 }
 
 vigil_status api_clam_after_raw(vigil_scanner *s, ev_input *in, vigil_scan_fn fn, void *user)
@@ -377,10 +406,19 @@ vigil_status api_clam_after_raw(vigil_scanner *s, ev_input *in, vigil_scan_fn fn
      * them before the raw pass it skips; YARA rules were reported first) */
     if (c->type == t->html || (c->type == t->gif && c->found == t->html))
         return html_passes(s, in, fn, user);
+    bool mhtml = mhtml_inside(s);
     if (cv_ftype_other_pass(t, c->type)) {
+        /* binary data in which the raw pass found MHTML is parsed as a mail
+         * first (a .mo catalogue with a MIME header inside, say) */
+        if (mhtml) {
+            st = api_clam_mail_parts(s, in, t->mhtml, fn, user);
+            if (st == VIGIL_OK)
+                st = rematch(s, in);
+        }
         /* binary data is looked at once more as "OTHER" (target 14), hashes
          * included */
-        st = reevaluate(s, in, CV_TARGET_OTHER, s->results);
+        if (st == VIGIL_OK)
+            st = reevaluate(s, in, CV_TARGET_OTHER, s->results);
         if (st == VIGIL_OK)
             st = report(s, s->results, true, fn, user);
         return st;
@@ -389,7 +427,6 @@ vigil_status api_clam_after_raw(vigil_scanner *s, ev_input *in, vigil_scan_fn fn
         return VIGIL_OK;
     bool html = c->type == t->text_ascii && c->found == t->html;
     bool mail = c->type == t->text_ascii && c->found == t->mail;
-    bool mhtml = c->type == t->text_ascii && c->found == t->mhtml;
     /* the mail pass comes last but reads the raw matches, which the parts,
      * text and HTML passes replace */
     if (mail)
@@ -398,7 +435,7 @@ vigil_status api_clam_after_raw(vigil_scanner *s, ev_input *in, vigil_scan_fn fn
      * right after that pass (libclamav's scanraw): its parts see the type
      * found as their container */
     if (st == VIGIL_OK && (mail || mhtml))
-        st = api_clam_mail_parts(s, in, c->found, fn, user);
+        st = api_clam_mail_parts(s, in, mhtml ? t->mhtml : t->mail, fn, user);
     if (st == VIGIL_OK && html)
         st = html_passes(s, in, fn, user);
     if (st == VIGIL_OK && !html)

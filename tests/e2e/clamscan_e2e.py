@@ -505,8 +505,8 @@ def test_views(d):
 def test_mail(d):
     """A mail's parts are scanned as objects of their own before the mail
     (clamscan's cli_scanmail): a mail by its first bytes, text raised to
-    MHTML within its first KiB, and text in which the raw pass finds a mail
-    further on; so is an HTML data: URI (a normalised layer: its contents
+    MHTML within its first KiB, text in which the raw pass finds a mail
+    further on, and binary data in which it finds MHTML; so is an HTML data: URI (a normalised layer: its contents
     see the HTML as their container) and an image in a <style> block. Container and Intermediates see the
     enclosing types. Every expected list was printed by clamscan 1.4.6 for
     the same files."""
@@ -542,6 +542,12 @@ def test_mail(d):
     rc, out, _ = cs(d, *db, "-z", "mail/found.txt")
     same("mail: found in text", out, found("found.txt", [
         "Part", "Root", "Part", "InMail", "Under", "Text", "Text", "Part", "Root"]))
+    # binary data with a MIME header inside: parsed as MHTML (a .mo
+    # catalogue can be one), then its second "OTHER" pass
+    write(f"{d}/mail/catalog.bin", b"\x00\x01binary\xff\xfe" * 90 + b"\n" + mime +
+          b"\x00tail" * 4)
+    rc, out, _ = cs(d, *db, "-z", "mail/catalog.bin")
+    same("mail: MHTML found in binary data", out, found("catalog.bin", ["Part", "InMhtml", "Text"]))
     rc, out, _ = cs(d, *db, "-z", "mail/uri.html")
     same("mail: an HTML data: URI", out, found("uri.html", ["Part", "InHtml", "Text"]))
     # an image in a <style> block's CSS: an object of its own (a GIF: targets
@@ -610,6 +616,28 @@ def test_fuzzy_img(d):
         "img/p2.png: Img.Two.UNOFFICIAL FOUND", "img/p2.png: Img.Both.UNOFFICIAL FOUND"])
 
 
+def test_file_list(d):
+    """-f: paths one per line (CR/LF stripped), operands ignored with a
+    warning; an empty line names "\\n"; an unreadable list ends with exit
+    status 54 after the summary (all as clamscan 1.4.6)."""
+    write(f"{d}/list.txt", "tree/bad.bin\r\ntree/clean.txt\n\ntree/sub\n")
+    rc, out, err = cs(d, "-d", "db", "--no-summary", "-f", "list.txt", "tree/body.txt")
+    same("file list: results in list order", out[:2], [
+        "tree/bad.bin: Vigil.Test.Md5.UNOFFICIAL FOUND", "tree/clean.txt: OK"])
+    same_sorted("file list: a folder in the list", out[2:], [
+        "tree/sub/logic.dat: Vigil.Test.Logic.UNOFFICIAL FOUND", "tree/sub/clean2.txt: OK"])
+    same("file list: operands ignored, empty line", err, [
+        "WARNING: Only scanning files from --file-list (files passed at cmdline are ignored)",
+        "", ": No such file or directory", "WARNING: ", ": Can't access file"])
+    same("file list: exit", rc, 1)
+    rc, out, err = cs(d, "-d", "db", "--file-list=nosuch.txt")
+    same("file list missing", (rc, err), (54, ["ERROR: --file-list: Can't open file nosuch.txt"]))
+    same("file list missing: summary", out, summary(4, 0, 0, 0))
+    rc, out, err = cs(d, "-d", "db", "--no-summary", "--scan-archive=no", "--scan-pdf",
+                      "tree/clean.txt")
+    same("--scan-archive accepted", (rc, out), (0, ["tree/clean.txt: OK"]))
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="vigil-clamscan-") as d:
         make_db(d)
@@ -618,6 +646,7 @@ def main():
         test_order(d)
         test_filters(d)
         test_errors(d)
+        test_file_list(d)
         test_limits(d)
         test_actions(d)
         test_permissions(d)
