@@ -73,8 +73,9 @@ static uint32_t body_target(const ir_program *p, uint32_t cond)
 }
 
 /* libclamav's Boyer-Moore matcher takes a plain literal in target 0, and
- * in target 1 one at a fixed offset (cli_parse_add); the rest go to its
- * Aho-Corasick matcher. */
+ * in target 1 one at a fixed offset or anywhere in a section (SEx, lowered
+ * with IR_CLOFF_SECTION_BM_END) (cli_add_content_match_pattern); the rest
+ * go to its Aho-Corasick matcher. */
 static bool boyer_moore(const ir_program *p, const ir_rule *r)
 {
     const ir_node *t = api_clam_body_test(p, r->cond);
@@ -91,7 +92,11 @@ static bool boyer_moore(const ir_program *p, const ir_rule *r)
     if (t->op != IR_OP_STR_IN || t->b >= p->nodes.len)
         return false;
     const ir_node *range = &p->nodes.items[t->b];
-    return range->op == IR_OP_RANGE && range->a == range->b;
+    if (range->op != IR_OP_RANGE)
+        return false;
+    const ir_node *hi = range->b < p->nodes.len ? &p->nodes.items[range->b] : NULL;
+    return range->a == range->b ||
+           (hi && hi->op == IR_OP_CLAM_OFFSET && hi->aux == IR_CLOFF_SECTION_BM_END);
 }
 
 vigil_status api_clam_order_init(vigil_scanner *s)

@@ -45,6 +45,7 @@ struct cv_loader {
     bool text_reloff; /* a target-7 pattern has a relative offset */
     VEC(char *) ftm;  /* .ftm rows of magic type 0 and 1, in load order */
     bool ftm_magic;   /* ... some of magic type 0 */
+    size_t ftm_loaded; /* .ftm rows clamscan loads (magic types 0, 1, 4) */
 };
 
 /* libclamav's ac_reloff_num: an offset computed per object (EOF-n, EP,
@@ -356,8 +357,11 @@ static vigil_status load_line(cv_loader *l, const db_file *f, const char *line, 
     case DB_FTM: {
         cv_ftm t;
         cs = cv_parse_ftm(line, len, a, &t, &err);
+        if (cs == CV_OK && cv_flevel_ok(&t.flevel) && t.magictype == 4)
+            l->ftm_loaded++; /* partition types: counted, not used */
         if (cs != CV_OK || !cv_flevel_ok(&t.flevel) || (t.magictype != 0 && t.magictype != 1))
             break;
+        l->ftm_loaded++;
         /* kept as written (without the functionality levels) for the
          * database's file-type table (api/clamav.c) */
         cv_fields fl;
@@ -394,7 +398,7 @@ static vigil_status load_text(cv_loader *l, const db_file *f, const uint8_t *dat
     bool bad = false;
     vigil_status st = VIGIL_OK;
     uint32_t lineno = 0;
-    size_t pos = 0;
+    size_t pos = 0, ftm_before = l->ftm_loaded;
     while (pos < len && st == VIGIL_OK) {
         const uint8_t *nl = memchr(data + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - data) : len;
@@ -416,6 +420,14 @@ static vigil_status load_text(cv_loader *l, const db_file *f, const uint8_t *dat
     cv_arena_free(&a);
     if (st != VIGIL_OK)
         return st;
+    if (!bad && f->ext->kind == DB_FTM && l->ftm_loaded == ftm_before) {
+        /* clamscan refuses a file-type database none of whose rows it
+         * loads ("Empty external filetype database") */
+        bool skip = l->flags & VIGIL_CLAMAV_SKIP_BAD;
+        diag(l, skip, f->source, 0, "empty file-type database: no row of magic type 0, 1 or 4 "
+                                    "within this functionality level");
+        bad = !skip;
+    }
     return bad ? VIGIL_E_SYNTAX : VIGIL_OK;
 }
 

@@ -43,6 +43,7 @@ typedef struct lw {
                                      * several libclamav parts ("*", {n-m}) */
     bool split;                     /* the rule has such a string (split_root) */
     uint32_t target;                /* the signature's target: its libclamav matcher root */
+    bool bm;                        /* a body signature libclamav's Boyer-Moore matcher takes */
 } lw;
 
 static uint32_t node(lw *w, ir_op op, uint8_t type, uint32_t aux, uint32_t a, uint32_t b)
@@ -132,9 +133,11 @@ static uint32_t offset_range(lw *w, const cv_offset *o, bool *never)
         base = clam_offset(w, IR_CLOFF_LAST_SECTION, 0, o->value);
         break;
     case CV_OFF_SE: {
-        /* anywhere in section x: from its start to its end, plus MaxShift */
+        /* anywhere in section x: from its start to its end, plus MaxShift
+         * (only at its start for Boyer-Moore in large objects) */
         uint32_t lo = clam_offset(w, IR_CLOFF_SECTION, o->section, 0);
-        uint32_t hi = clam_offset(w, IR_CLOFF_SECTION_END, o->section, o->shift);
+        uint32_t hi = clam_offset(w, w->bm ? IR_CLOFF_SECTION_BM_END : IR_CLOFF_SECTION_END,
+                                  o->section, o->shift);
         return range(w, lo, hi);
     }
     default:
@@ -327,10 +330,24 @@ static uint32_t target_gate(lw *w, uint32_t target)
     return node(w, IR_OP_CLAM_TARGET, IR_T_BOOL, target, IR_NONE, IR_NONE);
 }
 
+/* Whether libclamav's Boyer-Moore matcher takes a body signature
+ * (cli_add_content_match_pattern): plain hex digits, in the generic or the
+ * PE matcher, and for PE an offset other than "*" written without ",". */
+static bool boyer_moore(const cv_ndb *sig)
+{
+    if (sig->target > 1 || (sig->target == 1 && (sig->offset.kind == CV_OFF_ANY ||
+                                                  sig->offset.has_shift)))
+        return false;
+    for (size_t i = 0; i < sig->hex.text.len; i++)
+        if (!strchr("0123456789abcdefABCDEF", sig->hex.text.p[i]))
+            return false;
+    return sig->hex.text.len > 0;
+}
+
 vigil_status cv_lower_ndb(ir_program *p, const cv_ndb *sig, const char *name, const cv_origin *o)
 {
     size_t r0 = p->rules.len, s0 = p->strings.len, m0 = p->metas.len, n0 = p->nodes.len;
-    lw w = {.p = p};
+    lw w = {.p = p, .bm = boyer_moore(sig)};
     vigil_status st = begin_rule(&w, name, o);
     if (st == VIGIL_OK) {
         p->rules.items[w.rule].flags |= IR_RULE_EARLY;

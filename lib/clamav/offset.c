@@ -38,6 +38,7 @@ bool cv_parse_offset(const char *s, size_t len, uint32_t target, cv_offset *out,
         cv_str sh = {comma + 1, len - (size_t)(comma + 1 - s)};
         if (!num(sh, &out->shift))
             return cv_fail(err, "invalid offset shift value '%.*s'", (int)sh.len, sh.p);
+        out->has_shift = true;
         blen = (size_t)(comma - s);
     }
     cv_str b = {s, blen};

@@ -91,6 +91,8 @@ typedef struct cv_offset {
     uint32_t value;   /* n; values wrap to 32 bits as libclamav's atoi does */
     uint32_t section; /* x for Sx+n and SEx; macro group for $n$ */
     uint32_t shift;   /* ",MaxShift" (0 when absent) */
+    bool has_shift;   /* written with a ",": libclamav's Boyer-Moore matcher
+                       * then leaves a target-1 signature to Aho-Corasick */
 } cv_offset;
 
 /* target: the signature's target type; EP, S and VI offsets need 1, 6 or 9. */

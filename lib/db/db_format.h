@@ -20,8 +20,9 @@
  * section's DB_CLAMAV_TEXT_RELOFF flag. 9: fuzzy_img subsignatures
  * (IR_OP_CLAM_IMGHASH). 10: Container gates compare the container's type
  * (IR_OP_CLAM_CONTAINER). 11: VI subsignatures (IR_OP_CLAM_VI). 12: dormant
- * byte compares of targets without split patterns (IR_CLBC_DORMANT). */
-#define DB_FORMAT_VERSION 12u
+ * byte compares of targets without split patterns (IR_CLBC_DORMANT). 13:
+ * Boyer-Moore SEx windows (IR_CLOFF_SECTION_BM_END). */
+#define DB_FORMAT_VERSION 13u
 #define DB_BOM 0x01020304u
 
 enum db_section_id {

@@ -52,9 +52,12 @@ static ev_value offset(const cv_objinfo *oi, size_t len, const ir_node *n)
         return position(base, n->v.i);
     case IR_CLOFF_SECTION:
     case IR_CLOFF_SECTION_END:
+    case IR_CLOFF_SECTION_BM_END:
         if (!oi || !cv_objinfo_section(oi, n->a, &base, &size))
             return undef();
-        return position(n->aux == IR_CLOFF_SECTION ? base : base + size, n->v.i);
+        if (n->aux == IR_CLOFF_SECTION_BM_END && len < IR_CLAM_BM_OFFMODE_SIZE)
+            base += size;
+        return position(n->aux == IR_CLOFF_SECTION_END ? base + size : base, n->v.i);
     case IR_CLOFF_LAST_SECTION:
         count = oi ? cv_objinfo_section_count(oi) : 0;
         if (count == 0 || !cv_objinfo_section(oi, count - 1, &base, &size))

@@ -65,7 +65,7 @@ static bool node_ok(const ir_program *p, const ir_node *n)
     case IR_OP_CLAM_CONTAINER:
         return n->aux < CV_MAX_UP;
     case IR_OP_CLAM_OFFSET:
-        return n->aux <= IR_CLOFF_EOF;
+        return n->aux <= IR_CLOFF_SECTION_BM_END;
     case IR_OP_CLAM_TARGET:
         return n->aux <= 14;
     case IR_OP_CLAM_VI:

@@ -226,7 +226,15 @@ enum {
     IR_CLOFF_SECTION_END,   /* end of section a (one past its last byte) + v.i */
     IR_CLOFF_LAST_SECTION,  /* start of the last section + v.i */
     IR_CLOFF_EOF,           /* filesize + v.i */
+    IR_CLOFF_SECTION_BM_END, /* end of section a + v.i, but its start in
+                              * objects of 256 KiB or more: libclamav's
+                              * Boyer-Moore matcher of PE signatures checks
+                              * only a window's first offset there
+                              * (CLI_DEFAULT_BM_OFFMODE_FSIZE) */
 };
+
+/* libclamav's CLI_DEFAULT_BM_OFFMODE_FSIZE */
+#define IR_CLAM_BM_OFFMODE_SIZE 262144u
 
 /* IR_OP_CLAM_PCRE aux: libclamav's flags g r e (matcher) and i s m x A E U
  * (PCRE2 compile options). */

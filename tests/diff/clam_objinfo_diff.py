@@ -87,8 +87,10 @@ def checks_for(idx, info, data):
     for i, (raw, size) in enumerate(secs[:MAX_SECTIONS]):
         ndb("S%d" % i, t, "S%d+0" % i, raw, True)
         if size >= 8:
-            # at the section's start (clamscan 1.4.6 found SEx signatures only
-            # there on large sections; see the report), and one byte early
+            # at the section's start (a plain-hex SEx body signature is found
+            # only there in files of 256 KiB or more: libclamav's Boyer-Moore
+            # offset mode, lib/ir/ir.h IR_CLOFF_SECTION_BM_END), and one byte
+            # early
             mid = raw
             if window(mid):
                 name = "F%d_SE%d_ok" % (idx, i)

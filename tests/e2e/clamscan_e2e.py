@@ -245,6 +245,13 @@ def test_errors(d):
           err[0].startswith("LibClamAV Error: baddb/bad.ndb:1: "), repr(err))
     same("malformed: clamscan's last line", err[-1:], ["ERROR: Malformed database"])
     same("malformed: nothing scanned", (rc, out), (2, []))
+    # a file-type database none of whose rows clamscan loads is refused
+    # (clamscan 1.4.6: "Empty external filetype database")
+    write(f"{d}/ftmdb/x.ftm", "0:0:41424344:X:CL_TYPE_ANY:CL_TYPE_TEXT_ASCII:1:5\n"
+                              "2:0:41424344:Y:CL_TYPE_ANY:CL_TYPE_TEXT_ASCII\n")
+    rc, out, err = cs(d, "-d", "ftmdb", "--no-summary", "tree/clean.txt")
+    check("empty .ftm refused", rc == 2 and len(err) == 2 and
+          err[0].startswith("LibClamAV Error: ftmdb/x.ftm: empty file-type database"), repr(err))
     rc, out, err = cs(d, "-d", "baddb", "--skip-bad-lines", "--no-summary", "tree/bad.bin")
     same("--skip-bad-lines: the rest loads", (rc, out),
          (1, ["tree/bad.bin: Vigil.Good.UNOFFICIAL FOUND"]))
@@ -638,6 +645,51 @@ def test_file_list(d):
     same("--scan-archive accepted", (rc, out), (0, ["tree/clean.txt: OK"]))
 
 
+def small_pe(total, marker):
+    """A PE32 with two 0x200-byte sections (file offsets 0x200 and 0x400),
+    marker 0x10 bytes into the second, zero-padded to total bytes."""
+    h = bytearray(0x200)
+    h[0:2] = b"MZ"
+    struct.pack_into("<I", h, 0x3C, 0x80)
+    h[0x80:0x84] = b"PE\0\0"
+    secs = [(0x200, 0x200, 0x1000), (0x400, 0x200, 0x2000)]
+    struct.pack_into("<HHIIIHH", h, 0x84, 0x14C, len(secs), 0, 0, 0, 224, 0x0102)
+    struct.pack_into("<HBBIIIIIIIIIHHHHHHIIIIHHIIIIII", h, 0x98, 0x10B, 14, 0, 0x200, 0, 0, 0x1000,
+                     0x1000, 0x2000, 0x400000, 0x1000, 0x200, 6, 0, 0, 0, 6, 0, 0, 0x3000, 0x200,
+                     0, 2, 0, 0x100000, 0x1000, 0x100000, 0x1000, 0, 16)
+    for i, (raw, rsz, rva) in enumerate(secs):
+        o = 0x98 + 224 + 40 * i
+        h[o:o + 3] = b".s%d" % i
+        struct.pack_into("<IIII", h, o + 8, rsz, rva, rsz, raw)
+        struct.pack_into("<I", h, o + 36, 0x60000020)
+    body = bytearray(b"\x90" * 0x400)
+    body[0x210:0x210 + len(marker)] = marker
+    data = bytes(h) + bytes(body)
+    return data + b"\0" * max(0, total - len(data))
+
+
+def test_se_window(d):
+    """SEx (anywhere in section x): libclamav's Boyer-Moore matcher, which
+    takes a plain-hex PE body signature whose offset has no ",", checks only
+    the section's start in files of 256 KiB or more; Aho-Corasick (a ",",
+    a wildcard, a logical signature) keeps the whole section. Expected lines
+    printed by clamscan 1.4.6 for the same files."""
+    mark = b"SE-WINDOW-MARKQQ"
+    os.makedirs(f"{d}/se", exist_ok=True)
+    write(f"{d}/se/se.ndb", f"SeBm:1:SE1:{hexs(mark)}\nSeComma:1:SE1,0:{hexs(mark)}\n"
+                            f"SeWild:1:SE1:{hexs(mark[:9])}??{hexs(mark[10:])}\n")
+    write(f"{d}/se/se.ldb", f"SeLdb;Engine:51-255,Target:1;0;SE1:{hexs(mark)}\n")
+    write(f"{d}/se/small.exe", small_pe(262143, mark))
+    write(f"{d}/se/big.exe", small_pe(262144, mark))
+    db = ["-d", "se/se.ndb", "-d", "se/se.ldb", "--no-summary", "-z"]
+    rc, out, _ = cs(d, *db, "se/small.exe")
+    same("SE: below 256 KiB, the whole section", out, [
+        f"se/small.exe: {n}.UNOFFICIAL FOUND" for n in ("SeBm", "SeComma", "SeWild", "SeLdb")])
+    rc, out, _ = cs(d, *db, "se/big.exe")
+    same("SE: from 256 KiB, Boyer-Moore at the start only", out, [
+        f"se/big.exe: {n}.UNOFFICIAL FOUND" for n in ("SeComma", "SeWild", "SeLdb")])
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="vigil-clamscan-") as d:
         make_db(d)
@@ -647,6 +699,7 @@ def main():
         test_filters(d)
         test_errors(d)
         test_file_list(d)
+        test_se_window(d)
         test_limits(d)
         test_actions(d)
         test_permissions(d)
