@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "../clamav/mail.h"
 #include "clamav_scan.h"
 #include "scanner_int.h"
@@ -109,8 +111,11 @@ static vigil_status scan_child(vigil_scanner *s, const ev_input *parent, uint16_
         return VIGIL_OK;
     st = ev_run(s->ev, &in, s->results);
     s->cur_in = &in;
+    bool was_raw = s->raw_report;
+    s->raw_report = true;
     if (st == VIGIL_OK && s->clam.raw)
         st = api_scan_report(s, true, false, fn, user);
+    s->raw_report = was_raw;
     if (st == VIGIL_OK)
         st = api_clam_after_raw(s, &in, fn, user);
     s->cur_in = NULL;
@@ -177,5 +182,58 @@ vigil_status api_clam_mail_parts(vigil_scanner *s, const ev_input *mail, uint16_
         }
     }
     cv_mail_out_free(&out);
+    return st;
+}
+
+vigil_status api_clam_handler(vigil_scanner *s, uint32_t rule, vigil_scan_fn fn, void *user,
+                              bool *report)
+{
+    uint8_t md5[16];
+    unsigned int ml = 0;
+    *report = !s->cur_in; /* no evaluation to rescan from: report, as without a hash */
+    if (*report)
+        return VIGIL_OK;
+    if (!EVP_Digest(s->data, s->len, md5, &ml, EVP_md5(), NULL))
+        return VIGIL_E_NOMEM;
+    if (s->ht_set && memcmp(md5, s->ht_md5, sizeof(md5)) == 0) {
+        *report = true; /* the rescan itself, or another signature after it */
+        return VIGIL_OK;
+    }
+    memcpy(s->ht_md5, md5, sizeof(md5));
+    s->ht_set = true;
+    /* the rest of this report reads its order and results, which the
+     * rescan's own passes overwrite */
+    size_t nkeys = s->order_keys.len, nrules = s->db->prog.rules.len;
+    clam_keyed *keys = malloc((nkeys ? nkeys : 1) * sizeof(*keys));
+    uint8_t *results = malloc(nrules ? nrules : 1);
+    if (!keys || !results) {
+        free(keys);
+        free(results);
+        return VIGIL_E_NOMEM;
+    }
+    memcpy(keys, s->order_keys.items, nkeys * sizeof(*keys));
+    memcpy(results, s->results, nrules);
+    const ev_input *parent = s->cur_in;
+    bool was_raw = s->raw_report;
+    char label[80];
+    snprintf(label, sizeof(label), "rescanned as %s", cv_filetype_names[s->handler[rule]]);
+    s->force_type = true;
+    s->forced_type = s->handler[rule];
+    vigil_status st = api_clam_child(s, parent, s->clam.type, false, s->data, s->len, label, fn,
+                                     user);
+    s->force_type = false;
+    s->raw_report = was_raw;
+    memcpy(s->results, results, nrules);
+    s->order_keys.len = 0;
+    if (!vec_reserve(&s->order_keys, nkeys))
+        st = st == VIGIL_OK ? VIGIL_E_NOMEM : st;
+    else {
+        memcpy(s->order_keys.items, keys, nkeys * sizeof(*keys));
+        s->order_keys.len = nkeys;
+    }
+    free(keys);
+    free(results);
+    if (st == VIGIL_OK && parent)
+        st = api_clam_rematch(s, parent);
     return st;
 }

@@ -45,8 +45,25 @@ vigil_status api_clam_scanner_init(vigil_scanner *s)
     /* images are hashed only when a fuzzy_img subsignature may read it */
     for (size_t i = 0; i < p->nodes.len && !s->imghash; i++)
         s->imghash = p->nodes.items[i].op == IR_OP_CLAM_IMGHASH;
-    for (size_t i = 0; i < p->rules.len; i++)
-        n += (p->rules.items[i].flags & IR_RULE_FTYPE) != 0;
+    for (size_t i = 0; i < p->rules.len; i++) {
+        const ir_rule *r = &p->rules.items[i];
+        n += (r->flags & IR_RULE_FTYPE) != 0;
+        for (uint32_t k = 0; k < r->metas_count; k++) {
+            const ir_meta *x = &p->metas.items[r->metas_first + k];
+            uint16_t code;
+            if (x->type != IR_META_STRING || strcmp(ir_str(p, x->name), "handlertype") != 0 ||
+                !cv_filetype_lookup(ir_str(p, x->s), x->s_len, &code))
+                continue;
+            if (!s->handler) {
+                s->handler = malloc(p->rules.len * sizeof(*s->handler));
+                if (!s->handler)
+                    return VIGIL_E_NOMEM;
+                for (size_t j = 0; j < p->rules.len; j++)
+                    s->handler[j] = CV_FTYPE_NONE;
+            }
+            s->handler[i] = code;
+        }
+    }
     if (n == 0)
         return VIGIL_OK;
     s->ftrules = calloc(n, sizeof(*s->ftrules));
@@ -73,7 +90,10 @@ void api_clam_begin(vigil_scanner *s, cv_objinfo *oi, const uint8_t *data, size_
     c->small = len < CLAM_MIN_OBJECT;
     c->allowed = false;
     c->found = CV_FTYPE_NONE;
-    c->type = cv_ftype_initial(t, data, len);
+    /* a HandlerType rescan gives the type (cli_magic_scan with a type) */
+    c->forced = s->force_type;
+    c->type = c->forced ? s->forced_type : cv_ftype_initial(t, data, len);
+    s->force_type = false;
     c->raw = true;
     /* text and binary data may still become anything a file-type row finds */
     oi->targets = cv_ftype_is_raisable(t, c->type)
@@ -155,7 +175,7 @@ void api_clam_settle(vigil_scanner *s, cv_objinfo *oi)
 {
     const cv_ftypes *t = &s->db->ftypes;
     clam_object *c = &s->clam;
-    if (cv_ftype_is_raisable(t, c->type)) {
+    if (!c->forced && cv_ftype_is_raisable(t, c->type)) {
         uint16_t head = rows_type(s, s->len < CV_FTYPE_HEAD ? s->len : CV_FTYPE_HEAD);
         if (head != CV_FTYPE_NONE)
             c->type = head;
@@ -374,11 +394,10 @@ vigil_status api_clam_before_raw(vigil_scanner *s, const ev_input *in, vigil_sca
     return api_clam_mail_parts(s, in, s->clam.type, fn, user);
 }
 
-/* The object's own matches made again after a child object used the
- * scanner's scratch: a fast pass, as the first one was, so a later report
- * that needs every match runs the detail pass again. */
-static vigil_status rematch(vigil_scanner *s, const ev_input *in)
+vigil_status api_clam_rematch(vigil_scanner *s, const ev_input *in)
 {
+    /* a fast pass, as the first one was, so a later report that needs
+     * every match runs the detail pass again */
     if (!s->matched)
         return VIGIL_OK;
     s->partial = !(s->flags & VIGIL_SCAN_FAST);
@@ -394,7 +413,7 @@ vigil_status api_clam_raised(vigil_scanner *s, const ev_input *in, uint16_t init
         return VIGIL_OK;
     vigil_status st = api_clam_mail_parts(s, in, s->clam.type, fn, user);
     /* the object's own matches again, for its raw pass */
-    return st == VIGIL_OK ? rematch(s, in) : st;
+    return st == VIGIL_OK ? api_clam_rematch(s, in) : st;
 }
 
 vigil_status api_clam_after_raw(vigil_scanner *s, ev_input *in, vigil_scan_fn fn, void *user)
@@ -413,7 +432,7 @@ vigil_status api_clam_after_raw(vigil_scanner *s, ev_input *in, vigil_scan_fn fn
         if (mhtml) {
             st = api_clam_mail_parts(s, in, t->mhtml, fn, user);
             if (st == VIGIL_OK)
-                st = rematch(s, in);
+                st = api_clam_rematch(s, in);
         }
         /* binary data is looked at once more as "OTHER" (target 14), hashes
          * included */

@@ -123,6 +123,7 @@ void vigil_scanner_free(vigil_scanner *s)
     free(s->stash);
     free(s->norm);
     free(s->ftrules);
+    free(s->handler);
     free(s->clam_rank);
     vec_free(&s->order_keys);
     free(s->ext);
@@ -368,6 +369,7 @@ static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t le
      * matched (api_clam_settle); hash signatures and the allow lists that
      * clear an object of every ClamAV detection */
     s->hash_hits.len = 0;
+    s->ht_set = false; /* libclamav's handlertype_hash is per scanned file */
     if (s->clam.on) {
         uint16_t initial = s->clam.type;
         api_clam_settle(s, &oi);
@@ -401,7 +403,9 @@ static vigil_status scan_object(vigil_scanner *s, const uint8_t *data, size_t le
     }
     bool clam_off = !s->clam.on || !s->clam.raw || s->clam.allowed;
     s->cur_in = &in;
+    s->raw_report = !clam_off;
     st = api_scan_report(s, false, clam_off, fn, user);
+    s->raw_report = false;
     if (st == VIGIL_OK && s->clam.on && !s->clam.allowed && !s->clam.small)
         st = api_clam_after_raw(s, &in, fn, user);
     s->in_callback = false;
@@ -449,8 +453,16 @@ static vigil_status report_rules(vigil_scanner *s, bool early, bool clam_only, b
         return VIGIL_OK;
     size_t n = api_clam_order(s, early, s->results);
     for (size_t k = 0; k < n; k++) {
-        vigil_status st =
-            fn(s, VIGIL_EV_RULE_MATCHING, &s->db->rules[api_clam_order_rule(s, k)], 0, user);
+        uint32_t r = api_clam_order_rule(s, k);
+        if (s->handler && s->handler[r] != CV_FTYPE_NONE && s->raw_report) {
+            bool report = false;
+            vigil_status st = api_clam_handler(s, r, fn, user, &report);
+            if (st != VIGIL_OK)
+                return st;
+            if (!report)
+                continue;
+        }
+        vigil_status st = fn(s, VIGIL_EV_RULE_MATCHING, &s->db->rules[r], 0, user);
         if (st != VIGIL_OK)
             return st;
     }

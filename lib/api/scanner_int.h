@@ -24,6 +24,7 @@ typedef struct clam_object {
     bool raw;         /* signatures and hashes apply to the raw bytes */
     bool allowed;     /* on an allow list: no ClamAV detection at all */
     bool small;       /* 5 bytes or less: libclamav does not scan it */
+    bool forced;      /* scanned as a given type (HandlerType), not typed */
 } clam_object;
 
 /* How clamscan ranks a signature's report within a pass (clamav_order.c):
@@ -81,6 +82,14 @@ struct vigil_scanner {
     const char *where;       /* NULL for the scanned file, else the path to the
                               * derived object being scanned (`mail part "a.bin"`) */
     const ev_input *cur_in;  /* the evaluation being reported (vigil_scanner_rule_hits) */
+    uint16_t *handler;       /* per rule: its HandlerType (cv_filetype_names code) or
+                              * CV_FTYPE_NONE; NULL when no rule has one */
+    bool raw_report;         /* reporting an object's raw pass, the one libclamav
+                              * gives the object's MD5 (cli_scan_fmap's refhash) */
+    bool ht_set;             /* ht_md5: the object the last HandlerType rescan was of */
+    uint8_t ht_md5[16];      /* (libclamav's ctx->handlertype_hash, one per file) */
+    bool force_type;         /* the next child is scanned as forced_type */
+    uint16_t forced_type;
     char last_error[512];
 };
 
@@ -151,5 +160,15 @@ vigil_status api_clam_mail_parts(vigil_scanner *s, const ev_input *mail, uint16_
 /* Makes oi one layer below outer, an object of type outer_type: its depth
  * one more, its enclosing types outer_type then outer's. */
 void api_clam_nest(cv_objinfo *oi, const cv_objinfo *outer, uint16_t outer_type);
+/* A logical signature with a HandlerType (s->handler[rule]) holds in the
+ * raw pass being reported: libclamav rescans the object as that type, one
+ * layer down, instead of reporting it, unless the object is the one last
+ * rescanned (then it reports). *report: whether to report the rule now.
+ * The current report's order and results are kept. */
+vigil_status api_clam_handler(vigil_scanner *s, uint32_t rule, vigil_scan_fn fn, void *user,
+                              bool *report);
+/* The object's own matches made again after a child used the scanner's
+ * scratch (a fast pass, as the first one). */
+vigil_status api_clam_rematch(vigil_scanner *s, const ev_input *in);
 
 #endif

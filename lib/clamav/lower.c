@@ -633,15 +633,16 @@ static uint32_t enclosing_is(lw *w, uint32_t k, uint16_t type)
  * file and the views libclamav makes of it (normalised layers, which
  * libclamav skips) have none (CL_TYPE_ANY), a mail's parts have the mail's
  * type; Intermediates also needs as many layers, views counted (a view
- * scanned as a file of its own is one layer down). HandlerType and icon
- * groups describe objects inside containers or PE resources: such
- * signatures cannot match yet. (Checked with clamscan 1.4.6.) */
+ * scanned as a file of its own is one layer down). Icon groups describe
+ * PE resources: such signatures cannot match yet. HandlerType is not a
+ * gate: the scanner rescans instead of reporting (meta "handlertype",
+ * clamav_child.c api_clam_handler). (Checked with clamscan 1.4.6.) */
 static uint32_t tdb_gates(lw *w, const cv_tdb *t)
 {
     uint16_t any = 0;
     if (!cv_filetype_lookup("CL_TYPE_ANY", 11, &any))
         return boolean(w, false);
-    if (t->has_handlertype || t->icongroup1.p || t->icongroup2.p)
+    if (t->icongroup1.p || t->icongroup2.p)
         return boolean(w, false);
     uint32_t g = target_gate(w, t->target);
     if (t->has_container)
@@ -712,6 +713,11 @@ vigil_status cv_lower_ldb(ir_program *p, const cv_ldb *sig, const char *name, co
     size_t r0 = p->rules.len, s0 = p->strings.len, m0 = p->metas.len, n0 = p->nodes.len;
     lw w = {.p = p, .subs = sig->subs, .target = sig->tdb.target};
     vigil_status st = begin_rule(&w, name, o);
+    if (st == VIGIL_OK && sig->tdb.has_handlertype) {
+        st = add_meta(p, "handlertype", cv_filetype_names[sig->tdb.handlertype]);
+        if (st == VIGIL_OK)
+            p->rules.items[w.rule].metas_count++;
+    }
     if (st == VIGIL_OK) {
         for (uint32_t i = 0; i < CV_MAX_SUBSIGS; i++)
             w.sub_string[i] = w.sub_node[i] = IR_NONE;

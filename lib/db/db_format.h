@@ -21,8 +21,9 @@
  * (IR_OP_CLAM_IMGHASH). 10: Container gates compare the container's type
  * (IR_OP_CLAM_CONTAINER). 11: VI subsignatures (IR_OP_CLAM_VI). 12: dormant
  * byte compares of targets without split patterns (IR_CLBC_DORMANT). 13:
- * Boyer-Moore SEx windows (IR_CLOFF_SECTION_BM_END). */
-#define DB_FORMAT_VERSION 13u
+ * Boyer-Moore SEx windows (IR_CLOFF_SECTION_BM_END). 14: HandlerType
+ * signatures lowered with their condition and meta "handlertype". */
+#define DB_FORMAT_VERSION 14u
 #define DB_BOM 0x01020304u
 
 enum db_section_id {

@@ -690,6 +690,36 @@ def test_se_window(d):
         f"se/big.exe: {n}.UNOFFICIAL FOUND" for n in ("SeComma", "SeWild", "SeLdb")])
 
 
+def test_handlertype(d):
+    """A logical signature with a HandlerType does not report in the raw
+    pass: the object is scanned again, one layer down, as that type (its
+    target's signatures apply), and there the signature reports; a second
+    HandlerType signature on the same bytes then reports at once, in the
+    rescan and in the object. Expected lines printed by clamscan 1.4.6 for
+    the same files."""
+    os.makedirs(f"{d}/ht", exist_ok=True)
+    write(f"{d}/ht/obj.bin", b"MZ\x90\x00 some binary \x00\x01\x02 obj stream text here\x00\xff"
+                             b" more data AAAA BBBB\n")
+    write(f"{d}/ht/bin.dat", b"\x00\x01\x02binary CCCC <script>alert(1)</script> DDDD\x00\xfe"
+                             b"\xff obj\n")
+    write(f"{d}/ht/t.ldb", "\n".join([
+        f"H.One;Engine:81-255,HandlerType:CL_TYPE_PDF,Target:0;0;{hexs(b'MZ')}",
+        f"H.Two;Engine:81-255,HandlerType:CL_TYPE_HTML,Target:0;0;{hexs(b'AAAA')}",
+        f"H.PdfOnly;Engine:81-255,Target:10;0;{hexs(b'obj')}",
+        f"H.Html;Engine:81-255,HandlerType:CL_TYPE_HTML,Target:0;0;{hexs(b'CCCC')}",
+        f"H.HtmlOnly;Engine:81-255,Target:3;0;{hexs(b'alert')}",
+        f"H.Txt;Engine:81-255,Target:7;0;{hexs(b'alert')}"]) + "\n")
+    db = ["-d", "ht/t.ldb", "--no-summary"]
+    rc, out, _ = cs(d, *db, "-z", "ht/obj.bin")
+    same("HandlerType: rescans", out, [f"ht/obj.bin: H.{n}.UNOFFICIAL FOUND"
+                                       for n in ("PdfOnly", "One", "Two", "Two")])
+    rc, out, _ = cs(d, *db, "ht/obj.bin")
+    same("HandlerType: first detection", out, ["ht/obj.bin: H.PdfOnly.UNOFFICIAL FOUND"])
+    rc, out, _ = cs(d, *db, "-z", "ht/bin.dat")
+    same("HandlerType: rescanned as HTML", out, [f"ht/bin.dat: H.{n}.UNOFFICIAL FOUND"
+                                                 for n in ("HtmlOnly", "HtmlOnly", "Txt")])
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="vigil-clamscan-") as d:
         make_db(d)
@@ -700,6 +730,7 @@ def main():
         test_errors(d)
         test_file_list(d)
         test_se_window(d)
+        test_handlertype(d)
         test_limits(d)
         test_actions(d)
         test_permissions(d)
