@@ -173,6 +173,7 @@ vigil_status api_clamav_build(struct vigil_compiler *c, struct vigil_db *db)
                                  (cv_loader_text_reloff(c->clam->loader) ? DB_CLAMAV_TEXT_RELOFF
                                                                          : 0),
                         .hash_len = blob_len};
+    memcpy(h.maxpatlen, db->prog.clam_maxpatlen, sizeof(h.maxpatlen));
     size_t len = sizeof(h) + blob_len;
     db->clam_buf = malloc(len);
     if (!db->clam_buf) {
@@ -222,6 +223,7 @@ bool api_clamav_bind(struct vigil_db *db, const uint8_t *bytes, size_t len, char
     db->clam_signatures = h.signatures;
     db->clam_rules = h.flags & DB_CLAMAV_RULES;
     db->clam_text_reloff = h.flags & DB_CLAMAV_TEXT_RELOFF;
+    memcpy(db->clam_maxpatlen, h.maxpatlen, sizeof(db->clam_maxpatlen));
     db->clam_bytes = bytes;
     db->clam_len = len;
     return true;

@@ -134,6 +134,37 @@ static int by_key(const void *a, const void *b)
     return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
+/* The pass's maxpatlen: libclamav's read buffers overlap by the longest
+ * pattern of the generic matcher root and the target type's (cli_scan_fmap);
+ * 0 when the pass is not read in such buffers. */
+static uint32_t pass_overlap(const vigil_scanner *s)
+{
+    if (!s->cur_in || !s->cur_in->clam || s->buffer_view)
+        return 0;
+    uint32_t targets = ((const cv_objinfo *)s->cur_in->clam)->targets, m = 0;
+    for (uint32_t t = 0; t < 16; t++)
+        if ((targets >> t & 1) && s->db->clam_maxpatlen[t] > m)
+            m = s->db->clam_maxpatlen[t];
+    return m < CLAM_SCANBUFF ? m : 0;
+}
+
+/* libclamav reads an object of len bytes in CLAM_SCANBUFF buffers, each
+ * starting overlap bytes before the end of the one before (the next is
+ * read only after a full one): the buffers that report a match [s, e),
+ * from *first on (a match inside an overlap is reported twice). */
+static uint64_t buffers_with(uint64_t len, uint32_t overlap, uint64_t s, uint64_t e,
+                             uint64_t *first)
+{
+    uint64_t step = CLAM_SCANBUFF - overlap;
+    uint64_t lo = e > CLAM_SCANBUFF ? (e - CLAM_SCANBUFF + step - 1) / step : 0;
+    uint64_t hi = s / step, n = 0;
+    *first = lo;
+    /* buffer k exists when buffer k-1 was full */
+    for (uint64_t k = lo; k <= hi && (k == 0 || (k - 1) * step + CLAM_SCANBUFF <= len); k++)
+        n++;
+    return n;
+}
+
 /* Where libclamav's matcher reports each match of body signature r in its
  * offset range (its start for Boyer-Moore, its end for Aho-Corasick): all
  * of them, or the first only. false when r has none (or no string test). */
@@ -157,6 +188,7 @@ static bool add_hits(vigil_scanner *s, uint32_t r, uint8_t rank, bool every)
     int64_t lo = 0, hi = INT64_MAX;
     if (t->op == IR_OP_STR_IN && (!s->cur_in || !ev_range_value(s->ev, s->cur_in, t->b, &lo, &hi)))
         return vec_push(&s->order_keys, e);
+    uint32_t overlap = pass_overlap(s);
     for (size_t k = 0; k < n && (every || found == 0); k++) {
         if ((int64_t)m[k].offset < lo || (int64_t)m[k].offset > hi)
             continue;
@@ -164,8 +196,18 @@ static bool add_hits(vigil_scanner *s, uint32_t r, uint8_t rank, bool every)
             continue;
         e.pos = rank & CLAM_RANK_AC ? m[k].offset + m[k].length : m[k].offset;
         e.chunk = e.pos / CLAM_SCANBUFF;
-        if (!vec_push(&s->order_keys, e))
-            return false;
+        uint64_t times = 1;
+        if (overlap && s->len > CLAM_SCANBUFF) {
+            times = buffers_with(s->len, overlap, m[k].offset, m[k].offset + m[k].length,
+                                 &e.chunk);
+            if (times == 0)
+                times = 1; /* not reported by any buffer: keep the old rule */
+            if (!every)
+                times = 1;
+        }
+        for (uint64_t d = 0; d < times; d++, e.chunk++)
+            if (!vec_push(&s->order_keys, e))
+                return false;
         found++;
     }
     /* a split pattern counts its completed tails, as clamscan (see

@@ -297,7 +297,9 @@ static vigil_status derived_pass(vigil_scanner *s, const ev_input *parent, const
             st = api_scan_report(s, true, false, fn, user);
             s->hash_from = from;
         } else {
+            s->buffer_view = true;
             st = report(s, s->results, false, fn, user);
+            s->buffer_view = false;
         }
         s->cur_in = NULL;
     }

@@ -76,6 +76,7 @@ struct vigil_db {
     uint64_t clam_signatures;  /* clamscan's "Known viruses" */
     bool clam_rules;           /* some rule is a ClamAV signature (objinfo needed) */
     bool clam_text_reloff;     /* normalised text is scanned as a file (cv_loader_text_reloff) */
+    uint32_t clam_maxpatlen[16]; /* per target: libclamav's matcher root maxpatlen */
     bool has_hashes;
     cv_hashdb_view hashes;
     cv_ftypes ftypes;          /* libclamav's file types, for typing objects */

@@ -88,6 +88,9 @@ struct vigil_scanner {
                               * gives the object's MD5 (cli_scan_fmap's refhash) */
     bool ht_set;             /* ht_md5: the object the last HandlerType rescan was of */
     uint8_t ht_md5[16];      /* (libclamav's ctx->handlertype_hash, one per file) */
+    bool buffer_view;        /* reporting a view libclamav scans as one buffer
+                              * (normalised text, cli_scanscript), not in
+                              * cli_scan_fmap's overlapping 128 KiB reads */
     bool force_type;         /* the next child is scanned as forced_type */
     uint16_t forced_type;
     char last_error[512];

@@ -536,32 +536,27 @@ static vigil_status build(const cv_hexsig *h, unsigned flags, re_prog **out, re_
     return st;
 }
 
-vigil_status cv_compile_pattern(const char *src, size_t len, unsigned ir_sf_flags, re_prog **out,
-                                re_error *err)
+/* The pattern as libclamav adds it to its matcher: the option rewrites
+ * applied, parsed into parts (h, in a). fw and wd own the rewritten texts
+ * h points into; the caller frees them. */
+static vigil_status rewrite_parse(const char *src, size_t len, unsigned ir_sf_flags, cv_arena *a,
+                                  cv_hexsig *h, text *fw, text *wd, re_error *err)
 {
-    re_error scratch;
-    if (!err)
-        err = &scratch;
-    memset(err, 0, sizeof(*err));
-    *out = NULL;
-    if (!src)
-        return VIGIL_E_ARG;
-    text fw = {0}, wd = {0};
     const char *s = src;
     size_t n = len;
     vigil_status st = VIGIL_OK;
     if (ir_sf_flags & IR_SF_FULLWORD) {
-        st = fullword(s, n, &fw, err);
-        s = fw.p;
-        n = fw.len;
+        st = fullword(s, n, fw, err);
+        s = fw->p;
+        n = fw->len;
     }
     if (st == VIGIL_OK && (ir_sf_flags & IR_SF_WIDE)) {
-        st = widen(s, n, &wd, err);
-        s = wd.p ? wd.p : "";
-        n = wd.len;
+        st = widen(s, n, wd, err);
+        s = wd->p ? wd->p : "";
+        n = wd->len;
     }
     if (st != VIGIL_OK)
-        goto out;
+        return st;
     /* any option makes libclamav's alternatives generic (cli_ac_addsig is
      * then given nonzero sigopts) */
     unsigned opts = 0;
@@ -573,19 +568,76 @@ vigil_status cv_compile_pattern(const char *src, size_t len, unsigned ir_sf_flag
         opts |= CV_OPT_FULLWORD;
     if (ir_sf_flags & IR_SF_ASCII)
         opts |= CV_OPT_ASCII;
+    cv_error cerr;
+    memset(&cerr, 0, sizeof(cerr));
+    if (!cv_parse_hex(s, n, opts, false, a, h, &cerr)) {
+        fail_msg(err, cerr.msg);
+        return VIGIL_E_SYNTAX;
+    }
+    return VIGIL_OK;
+}
+
+/* Bytes a sequence spans at most: an alternative its longest choice, a
+ * (B)(L)(W) inside a part none (libclamav's special lengths). */
+static uint32_t seq_maxlen(const cv_hx_seq *q, int depth)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < q->n && depth < 8; i++) {
+        const cv_hx_node *x = &q->v[i];
+        if (x->kind == CV_HX_BYTE)
+            n++;
+        else if (x->kind == CV_HX_SKIP)
+            n += x->skip;
+        else if (x->kind == CV_HX_ALT) {
+            uint32_t m = 0;
+            for (uint32_t k = 0; k < x->nalts; k++) {
+                uint32_t l = seq_maxlen(&x->alts[k], depth + 1);
+                m = l > m ? l : m;
+            }
+            n += m;
+        }
+    }
+    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+uint32_t cv_pattern_maxpatlen(const char *src, size_t len, unsigned ir_sf_flags)
+{
+    text fw = {0}, wd = {0};
     cv_arena a;
     cv_arena_init(&a);
     cv_hexsig h;
-    cv_error cerr;
-    memset(&cerr, 0, sizeof(cerr));
-    if (!cv_parse_hex(s, n, opts, false, &a, &h, &cerr)) {
-        fail_msg(err, cerr.msg);
-        st = VIGIL_E_SYNTAX;
-    } else {
-        st = build(&h, ir_sf_flags, out, err);
-    }
+    re_error err;
+    memset(&err, 0, sizeof(err));
+    uint32_t best = 0;
+    if (src && rewrite_parse(src, len, ir_sf_flags, &a, &h, &fw, &wd, &err) == VIGIL_OK)
+        for (uint32_t i = 0; i < h.nparts; i++) {
+            uint32_t l = seq_maxlen(&h.parts[i].seq, 0);
+            best = l > best ? l : best;
+        }
     cv_arena_free(&a);
-out:
+    free(fw.p);
+    free(wd.p);
+    return best;
+}
+
+vigil_status cv_compile_pattern(const char *src, size_t len, unsigned ir_sf_flags, re_prog **out,
+                                re_error *err)
+{
+    re_error scratch;
+    if (!err)
+        err = &scratch;
+    memset(err, 0, sizeof(*err));
+    *out = NULL;
+    if (!src)
+        return VIGIL_E_ARG;
+    text fw = {0}, wd = {0};
+    cv_arena a;
+    cv_arena_init(&a);
+    cv_hexsig h;
+    vigil_status st = rewrite_parse(src, len, ir_sf_flags, &a, &h, &fw, &wd, err);
+    if (st == VIGIL_OK)
+        st = build(&h, ir_sf_flags, out, err);
+    cv_arena_free(&a);
     free(fw.p);
     free(wd.p);
     return st;

@@ -26,4 +26,11 @@
 vigil_status cv_compile_pattern(const char *src, size_t len, unsigned ir_sf_flags, re_prog **out,
                                 re_error *err);
 
+/* The longest part of the pattern in bytes, as libclamav counts it for its
+ * matcher root's maxpatlen (cli_ac_addsig: length[2] + prefix_length[2];
+ * a plain literal's length for Boyer-Moore): alternatives by their longest
+ * choice, {n} as n bytes, (B)(L)(W) as none; the wide form when IR_SF_WIDE
+ * is set. 0 when the pattern does not parse. */
+uint32_t cv_pattern_maxpatlen(const char *src, size_t len, unsigned ir_sf_flags);
+
 #endif

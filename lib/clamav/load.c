@@ -393,6 +393,15 @@ static vigil_status load_line(cv_loader *l, const db_file *f, const char *line, 
 /* Every line of one database's text. */
 static vigil_status load_text(cv_loader *l, const db_file *f, const uint8_t *data, size_t len)
 {
+    db_kind kind = f->ext->kind;
+    if (len == 0 && (kind == DB_HASH || kind == DB_SECTION || kind == DB_IMPORT ||
+                     kind == DB_NDB || kind == DB_LDB || kind == DB_CDB)) {
+        /* clamscan refuses a signature file without a single line, comments
+         * included ("Empty database file") */
+        bool skip = l->flags & VIGIL_CLAMAV_SKIP_BAD;
+        diag(l, skip, f->source, 0, "empty database file");
+        return skip ? VIGIL_OK : VIGIL_E_SYNTAX;
+    }
     cv_arena a;
     cv_arena_init(&a);
     bool bad = false;

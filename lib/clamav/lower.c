@@ -260,6 +260,13 @@ static uint32_t add_string(lw *w, const char *id, const cv_hexsig *hex, unsigned
     if (opts & CV_OPT_FULLWORD)
         s.flags |= IR_SF_FULLWORD;
     s.src = ir_pool_add(p, hex->text.p, hex->text.len);
+    /* the longest pattern of the target's matcher root: how far clamscan's
+     * 128 KiB read buffers overlap (a ::wa pattern's wide form is the longer) */
+    if (w->target < 16) {
+        uint32_t ml = cv_pattern_maxpatlen(hex->text.p, hex->text.len, s.flags);
+        if (ml > p->clam_maxpatlen[w->target])
+            p->clam_maxpatlen[w->target] = ml;
+    }
     s.src_len = (uint32_t)hex->text.len;
     s.alphabet = IR_NONE;
     if (s.id == IR_NONE || s.src == IR_NONE || !vec_push(&p->strings, s)) {
@@ -347,7 +354,7 @@ static bool boyer_moore(const cv_ndb *sig)
 vigil_status cv_lower_ndb(ir_program *p, const cv_ndb *sig, const char *name, const cv_origin *o)
 {
     size_t r0 = p->rules.len, s0 = p->strings.len, m0 = p->metas.len, n0 = p->nodes.len;
-    lw w = {.p = p, .bm = boyer_moore(sig)};
+    lw w = {.p = p, .bm = boyer_moore(sig), .target = sig->target};
     vigil_status st = begin_rule(&w, name, o);
     if (st == VIGIL_OK) {
         p->rules.items[w.rule].flags |= IR_RULE_EARLY;

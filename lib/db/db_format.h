@@ -22,8 +22,9 @@
  * (IR_OP_CLAM_CONTAINER). 11: VI subsignatures (IR_OP_CLAM_VI). 12: dormant
  * byte compares of targets without split patterns (IR_CLBC_DORMANT). 13:
  * Boyer-Moore SEx windows (IR_CLOFF_SECTION_BM_END). 14: HandlerType
- * signatures lowered with their condition and meta "handlertype". */
-#define DB_FORMAT_VERSION 14u
+ * signatures lowered with their condition and meta "handlertype". 15: the
+ * ClamAV section's maxpatlen per target. */
+#define DB_FORMAT_VERSION 15u
 #define DB_BOM 0x01020304u
 
 enum db_section_id {
@@ -66,6 +67,8 @@ typedef struct db_clamav_head {
     uint32_t flags;      /* DB_CLAMAV_* */
     uint32_t pad;
     uint64_t hash_len;   /* bytes of hash tables that follow (0: none) */
+    uint32_t maxpatlen[16]; /* per target: libclamav's matcher root maxpatlen,
+                             * the overlap of its 128 KiB read buffers */
 } db_clamav_head;
 enum { DB_CLAMAV_RULES = 1u << 0, DB_CLAMAV_TEXT_RELOFF = 1u << 1 };
 

@@ -357,6 +357,9 @@ typedef struct ir_program {
     uint32_t clam_split_roots; /* compile time only: bit t set once a ClamAV
                                 * pattern of several parts ("*", {n-m}) of
                                 * target t was lowered (lib/clamav/lower.c) */
+    uint32_t clam_maxpatlen[16]; /* compile time: per ClamAV target, the
+                                  * longest pattern libclamav's matcher root
+                                  * holds (its maxpatlen; lib/clamav/lower.c) */
 } ir_program;
 
 void ir_init(ir_program *p);

@@ -21,8 +21,9 @@ clamscan --debug says so.
     clam_realfiles_diff.py --vigil build/vigil [--count N] [--seed S] [--max-size BYTES] [DIR...]
 
 Files over 128 KiB where clamscan prints some lines more often than vigil
-(the same lines) are counted apart: clamscan's buffers overlap, and -z
-repeats a match inside an overlap (docs/CLAMSCAN.md). Exit 0 when the
+(the same lines) are counted apart: clamscan's normalised-text buffers
+overlap, and -z repeats a match inside an overlap, which vigil reproduces
+for files but not yet for that text (docs/CLAMSCAN.md). Exit 0 when the
 outputs agree otherwise, 1 when they differ, 77 without clamscan.
 Python 3 standard library only.
 """

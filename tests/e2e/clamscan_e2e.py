@@ -245,6 +245,11 @@ def test_errors(d):
           err[0].startswith("LibClamAV Error: baddb/bad.ndb:1: "), repr(err))
     same("malformed: clamscan's last line", err[-1:], ["ERROR: Malformed database"])
     same("malformed: nothing scanned", (rc, out), (2, []))
+    # so is a signature file without a line (clamscan: "Empty database file")
+    write(f"{d}/emptysig/x.ndb", "")
+    rc, out, err = cs(d, "-d", "emptysig", "--no-summary", "tree/clean.txt")
+    check("empty .ndb refused", rc == 2 and err[:1] == [
+        "LibClamAV Error: emptysig/x.ndb: empty database file"], repr(err))
     # a file-type database none of whose rows clamscan loads is refused
     # (clamscan 1.4.6: "Empty external filetype database")
     write(f"{d}/ftmdb/x.ftm", "0:0:41424344:X:CL_TYPE_ANY:CL_TYPE_TEXT_ASCII:1:5\n"
@@ -720,6 +725,24 @@ def test_handlertype(d):
                                                  for n in ("HtmlOnly", "HtmlOnly", "Txt")])
 
 
+def test_buffer_overlap(d):
+    """clamscan reads a file in 128 KiB buffers, each overlapping the one
+    before by the longest pattern loaded (64 bytes here): -z prints a body
+    signature twice for a match inside the overlap; a logical signature
+    counts it once. Expected lines printed by clamscan 1.4.6."""
+    os.makedirs(f"{d}/ov", exist_ok=True)
+    mark = b"OVERLAP-MARK-16B"
+    data = bytearray(b"." * 200000)
+    for off in (131072 - 64 - 20, 131072 - 64 + 10, 150000):
+        data[off:off + len(mark)] = mark
+    write(f"{d}/ov/ov.bin", bytes(data))
+    write(f"{d}/ov/ov.ndb", f"Ov:0:*:{hexs(mark)}\nLong:0:*:{'4c' * 64}\n")
+    write(f"{d}/ov/ov.ldb", f"OvL3;Engine:51-255,Target:0;0=3;{hexs(mark)}\n")
+    rc, out, _ = cs(d, "-d", "ov/ov.ndb", "-d", "ov/ov.ldb", "--no-summary", "-z", "ov/ov.bin")
+    same("overlap: repeated -z lines", out,
+         ["ov/ov.bin: Ov.UNOFFICIAL FOUND"] * 4 + ["ov/ov.bin: OvL3.UNOFFICIAL FOUND"])
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="vigil-clamscan-") as d:
         make_db(d)
@@ -731,6 +754,7 @@ def main():
         test_file_list(d)
         test_se_window(d)
         test_handlertype(d)
+        test_buffer_overlap(d)
         test_limits(d)
         test_actions(d)
         test_permissions(d)

@@ -699,6 +699,44 @@ static void test_matcher_wa_chain(void **state)
     ir_free(&p);
 }
 
+/* libclamav's maxpatlen (its matcher root's longest pattern, the overlap
+ * of its 128 KiB read buffers) for one pattern; every value printed by
+ * clamscan 1.4.6 --debug ("Matcher[3]: ... maxpatlen N") for the pattern
+ * alone as a Target:3 subsignature. */
+static void test_maxpatlen(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *pat;
+        unsigned flags;
+        uint32_t want;
+    } cases[] = {
+        {"aabbccdd", 0, 4},
+        {"aabb{5}ccdd", 0, 9},           /* {n} inlined as n bytes */
+        {"aabb(cc|ddee)ff", 0, 5},       /* an alternative by its longest choice */
+        {"aabb*ccddeeff", 0, 4},         /* the longest part */
+        {"aabb{10-20}ccddee", 0, 3},
+        {"41414141", IR_SF_WIDE, 8},
+        {"41414141", IR_SF_WIDE | IR_SF_ASCII, 8},
+        {"(B)414243(B)", 0, 3},          /* boundaries count nothing */
+        {"414243", IR_SF_FULLWORD, 3},
+        {"4142{200}434445", 0, 3},       /* a long {n} splits */
+        {"41(42|43)4445", 0, 4},
+        {"4142!(4344|4546)47", 0, 5},
+        {"41[2-4]4243", 0, 2},           /* an anchor byte is not in the pattern */
+        {"4142(B)4344", 0, 4},
+        {"414243(L)", 0, 3},
+        {"4142434445", IR_SF_WIDE | IR_SF_NOCASE, 10},
+        {"41??42??43", 0, 0},            /* refused */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint32_t got = cv_pattern_maxpatlen(cases[i].pat, strlen(cases[i].pat), cases[i].flags);
+        if (got != cases[i].want)
+            fail_msg("%s (flags %u): maxpatlen %u, want %u", cases[i].pat, cases[i].flags, got,
+                     cases[i].want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -706,6 +744,7 @@ int main(void)
         cmocka_unit_test(test_long_jumps), cmocka_unit_test(test_refused),
         cmocka_unit_test(test_limits),     cmocka_unit_test(test_builder),
         cmocka_unit_test(test_matcher),    cmocka_unit_test(test_matcher_wa_chain),
+        cmocka_unit_test(test_maxpatlen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
