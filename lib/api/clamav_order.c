@@ -1,12 +1,17 @@
 /*
  * clamav_order.c - the order in which clamscan reports the signatures that
  * match in one pass over an object (its first one is the verdict without
- * --allmatch). libclamav scans each buffer of 128 KiB with the target
- * type's matcher, then the generic (target 0) one; each runs Boyer-Moore
- * for plain literals first (in the order of their positions), then
- * Aho-Corasick (in the order their matches end). Logical signatures come
- * after the hashes, the target type's before the generic ones, each in
- * load order. Checked with clamscan 1.4.6 (tests/e2e/clamscan_e2e.py).
+ * --allmatch). libclamav reads the object in buffers of 128 KiB that
+ * overlap by the longest pattern (maxpatlen, computed at compile time) and
+ * scans each with the target type's matcher, then the generic (target 0)
+ * one; each runs Boyer-Moore for plain literals first (in the order its
+ * scan reaches them: a pattern is filed under 3 of its bytes, not always
+ * its first, and at one position the later-loaded pattern comes first),
+ * then Aho-Corasick (in the order their matches end). A match inside an
+ * overlap is reported by both buffers. Logical signatures come after the
+ * hashes, the target type's before the generic ones, each in load order.
+ * Checked with clamscan 1.4.6 (tests/e2e/clamscan_e2e.py,
+ * tests/diff/clam_realfiles_diff.py).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +104,65 @@ static bool boyer_moore(const ir_program *p, const ir_rule *r)
            (hi && hi->op == IR_OP_CLAM_OFFSET && hi->aux == IR_CLOFF_SECTION_BM_END);
 }
 
+/* libclamav's Boyer-Moore hash of 3 bytes (matcher-bm.c). */
+#define BM_HASH(a, b, c) (211u * (a) + 37u * (b) + (c))
+#define BM_BUCKETS (BM_HASH(255u, 255u, 255u) + 1u)
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                          : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* cli_bm_addpatt files a pattern under the hash of the first 3 of its
+ * bytes whose bucket is still empty when it is loaded (else its first 3),
+ * and the matcher finds it when its scan reaches those bytes: the shift of
+ * each Boyer-Moore rule, replayed over the rules in load order, one bucket
+ * table per matcher root (targets 0 and 1). */
+static vigil_status bm_shifts(vigil_scanner *s)
+{
+    const ir_program *p = &s->db->prog;
+    uint8_t *used = calloc(2 * (size_t)BM_BUCKETS, 1);
+    s->bm_shift = calloc(p->rules.len ? p->rules.len : 1, sizeof(*s->bm_shift));
+    if (!used || !s->bm_shift) {
+        free(used);
+        return VIGIL_E_NOMEM;
+    }
+    for (size_t i = 0; i < p->rules.len; i++) {
+        if (!s->clam_rank[i] || (s->clam_rank[i] & CLAM_RANK_AC) ||
+            !(p->rules.items[i].flags & IR_RULE_EARLY))
+            continue;
+        const ir_rule *r = &p->rules.items[i];
+        const ir_string *str = &p->strings.items[r->strings_first];
+        const char *src = ir_str(p, str->src);
+        uint8_t *bucket = used + (body_target(p, r->cond) == 1 ? BM_BUCKETS : 0);
+        uint32_t n = str->src_len / 2, shift = 0, idx = 0;
+        for (uint32_t k = 0; k + 3 <= n; k++) {
+            unsigned b[3];
+            bool hex = true;
+            for (int j = 0; j < 3; j++) {
+                int hi = hexval(src[2 * (k + j)]), lo = hexval(src[2 * (k + j) + 1]);
+                hex = hex && hi >= 0 && lo >= 0;
+                b[j] = hex ? (unsigned)(hi << 4 | lo) : 0;
+            }
+            if (!hex)
+                break;
+            uint32_t h = BM_HASH(b[0], b[1], b[2]);
+            if (k == 0)
+                idx = h;
+            if (!bucket[h]) {
+                shift = k;
+                idx = h;
+                break;
+            }
+        }
+        bucket[idx] = 1;
+        s->bm_shift[i] = (uint16_t)(shift > UINT16_MAX ? UINT16_MAX : shift);
+    }
+    free(used);
+    return VIGIL_OK;
+}
+
 vigil_status api_clam_order_init(vigil_scanner *s)
 {
     const ir_program *p = &s->db->prog;
@@ -117,7 +181,7 @@ vigil_status api_clam_order_init(vigil_scanner *s)
             rank |= CLAM_RANK_AC;
         s->clam_rank[i] = rank;
     }
-    return VIGIL_OK;
+    return bm_shifts(s);
 }
 
 static int by_key(const void *a, const void *b)
@@ -131,6 +195,9 @@ static int by_key(const void *a, const void *b)
         return x->rank < y->rank ? -1 : 1;
     if (x->pos != y->pos)
         return x->pos < y->pos ? -1 : 1;
+    /* Boyer-Moore keeps a bucket's patterns newest first */
+    if (x->bm && y->bm)
+        return x->rule > y->rule ? -1 : x->rule < y->rule;
     return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
@@ -194,7 +261,8 @@ static bool add_hits(vigil_scanner *s, uint32_t r, uint8_t rank, bool every)
             continue;
         if (vi && !ev_clam_vi_key(s->ev, s->cur_in, m[k].offset))
             continue;
-        e.pos = rank & CLAM_RANK_AC ? m[k].offset + m[k].length : m[k].offset;
+        e.bm = !(rank & CLAM_RANK_AC);
+        e.pos = e.bm ? m[k].offset + s->bm_shift[r] : m[k].offset + m[k].length;
         e.chunk = e.pos / CLAM_SCANBUFF;
         uint64_t times = 1;
         if (overlap && s->len > CLAM_SCANBUFF) {

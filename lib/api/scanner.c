@@ -125,6 +125,7 @@ void vigil_scanner_free(vigil_scanner *s)
     free(s->ftrules);
     free(s->handler);
     free(s->clam_rank);
+    free(s->bm_shift);
     vec_free(&s->order_keys);
     free(s->ext);
     vec_free(&s->hash_hits);

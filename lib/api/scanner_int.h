@@ -37,6 +37,7 @@ typedef struct clam_keyed {
     uint64_t chunk, pos;
     uint32_t rule;
     uint8_t rank;
+    bool bm; /* a Boyer-Moore match: pos is where its scan finds it */
 } clam_keyed;
 
 /* A file-type body row lowered as a rule (IR_RULE_FTYPE). */
@@ -71,6 +72,8 @@ struct vigil_scanner {
     size_t hash_from;        /* api_scan_report reports hash_hits from here */
     clam_object clam;
     uint8_t *clam_rank;      /* per rule: CLAM_RANK_* (clamav_order.c) */
+    uint16_t *bm_shift;      /* per rule: where libclamav's Boyer-Moore matcher
+                              * finds the pattern, from its start (clamav_order.c) */
     VEC(clam_keyed) order_keys; /* api_clam_order's reports, in order */
     clam_ftrule *ftrules;    /* the database's file-type rows */
     size_t nftrules;

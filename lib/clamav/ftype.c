@@ -93,13 +93,23 @@ bool cv_ftype_is_raisable(const cv_ftypes *t, uint16_t type)
     return cv_ftype_is_text(t, type) || type == t->binary;
 }
 
-/* libclamav's cli_file_t order from CL_TYPE_SFX on (1.4): every type here
- * replaces the current one when a body row finds it. Types before SFX that
- * body rows can find, in their enum order. */
+/* libclamav's cli_file_t order from CL_TYPE_SFX on (1.4): every type there
+ * replaces the current one when a body row finds it. The types before SFX
+ * in their enum order (filetypes.h), which a row's type must exceed. */
 static const char *const low_order[] = {
     "CL_TYPE_TEXT_ASCII", "CL_TYPE_TEXT_UTF8", "CL_TYPE_TEXT_UTF16LE", "CL_TYPE_TEXT_UTF16BE",
-    "CL_TYPE_BINARY_DATA", "CL_TYPE_MSEXE", "CL_TYPE_MACHO_UNIBIN", "CL_TYPE_SIS",
-    "CL_TYPE_PDF", "CL_TYPE_JAVA", "CL_TYPE_MBR", "CL_TYPE_HTML", "CL_TYPE_MAIL",
+    "CL_TYPE_BINARY_DATA", "CL_TYPE_ERROR", "CL_TYPE_MSEXE", "CL_TYPE_ELF", "CL_TYPE_MACHO",
+    "CL_TYPE_MACHO_UNIBIN", "CL_TYPE_POSIX_TAR", "CL_TYPE_OLD_TAR", "CL_TYPE_CPIO_OLD",
+    "CL_TYPE_CPIO_ODC", "CL_TYPE_CPIO_NEWC", "CL_TYPE_CPIO_CRC", "CL_TYPE_GZ", "CL_TYPE_ZIP",
+    "CL_TYPE_BZ", "CL_TYPE_RAR", "CL_TYPE_ARJ", "CL_TYPE_MSSZDD", "CL_TYPE_MSOLE2",
+    "CL_TYPE_MSCAB", "CL_TYPE_MSCHM", "CL_TYPE_SIS", "CL_TYPE_SCRENC", "CL_TYPE_GRAPHICS",
+    "CL_TYPE_GIF", "CL_TYPE_PNG", "CL_TYPE_JPEG", "CL_TYPE_TIFF", "CL_TYPE_RIFF",
+    "CL_TYPE_BINHEX", "CL_TYPE_TNEF", "CL_TYPE_CRYPTFF", "CL_TYPE_PDF", "CL_TYPE_UUENCODED",
+    "CL_TYPE_SCRIPT", "CL_TYPE_HTML_UTF16", "CL_TYPE_RTF", "CL_TYPE_7Z", "CL_TYPE_SWF",
+    "CL_TYPE_JAVA", "CL_TYPE_XAR", "CL_TYPE_XZ", "CL_TYPE_OOXML_WORD", "CL_TYPE_OOXML_PPT",
+    "CL_TYPE_OOXML_XL", "CL_TYPE_INTERNAL", "CL_TYPE_HWP3", "CL_TYPE_OOXML_HWP", "CL_TYPE_PS",
+    "CL_TYPE_EGG", "CL_TYPE_ONENOTE", "CL_TYPE_PYTHON_COMPILED", "CL_TYPE_LHA_LZH",
+    "CL_TYPE_PART_ANY", "CL_TYPE_PART_HFSPLUS", "CL_TYPE_MBR", "CL_TYPE_HTML", "CL_TYPE_MAIL",
 };
 
 /* 0 for SFX-or-later types (everything not in low_order), else 1 + index. */

@@ -743,6 +743,23 @@ def test_buffer_overlap(d):
          ["ov/ov.bin: Ov.UNOFFICIAL FOUND"] * 4 + ["ov/ov.bin: OvL3.UNOFFICIAL FOUND"])
 
 
+def test_bm_order(d):
+    """libclamav's Boyer-Moore matcher files a plain pattern under the first
+    3 of its bytes whose bucket is still empty (S2 under "C45": "ABC" and
+    "BC4" are taken), so its scan reaches S3 (at 101) before S2 (at 100+2);
+    two equal patterns come newest first. Expected lines printed by
+    clamscan 1.4.6."""
+    os.makedirs(f"{d}/bm", exist_ok=True)
+    write(f"{d}/bm/bm.ndb", "S1:0:*:414243313233\nS3:0:*:424334353637\nS2:0:*:414243343536\n"
+                            "D1:0:*:5151515151\nD2:0:*:5151515151\n")
+    write(f"{d}/bm/f.bin", b"." * 100 + b"ABC4567" + b"." * 50)
+    write(f"{d}/bm/g.bin", b"." * 40 + b"QQQQQ" + b"." * 50)
+    db = ["-d", "bm/bm.ndb", "--no-summary"]
+    rc, out, _ = cs(d, *db, "-z", "bm/f.bin", "bm/g.bin")
+    same("Boyer-Moore order", out, ["bm/f.bin: S3.UNOFFICIAL FOUND", "bm/f.bin: S2.UNOFFICIAL FOUND",
+                                    "bm/g.bin: D2.UNOFFICIAL FOUND", "bm/g.bin: D1.UNOFFICIAL FOUND"])
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="vigil-clamscan-") as d:
         make_db(d)
@@ -755,6 +772,7 @@ def main():
         test_se_window(d)
         test_handlertype(d)
         test_buffer_overlap(d)
+        test_bm_order(d)
         test_limits(d)
         test_actions(d)
         test_permissions(d)

@@ -114,6 +114,12 @@ static void test_raise(void **state)
     assert_int_equal(cv_ftype_raise(&types, html, mail), mail);
     assert_int_equal(cv_ftype_raise(&types, mail, html), mail);
     assert_int_equal(cv_ftype_raise(&types, pdf, html), html);
+    /* a compiled Python file with HTML in its first KiB is HTML to
+     * clamscan 1.4.6 (PYTHON_COMPILED comes before HTML in cli_file_t) */
+    uint16_t pyc = code("CL_TYPE_PYTHON_COMPILED"), lha = code("CL_TYPE_LHA_LZH");
+    assert_int_equal(cv_ftype_raise(&types, pyc, html), html);
+    assert_int_equal(cv_ftype_raise(&types, html, pyc), html);
+    assert_int_equal(cv_ftype_raise(&types, lha, mail), mail);
     /* ... but an executable or an SFX-or-later type always replaces */
     assert_int_equal(cv_ftype_raise(&types, html, exe), exe);
     assert_int_equal(cv_ftype_raise(&types, mail, zipsfx), zipsfx);
