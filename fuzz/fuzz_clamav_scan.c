@@ -31,7 +31,10 @@ static const char ndb[] =
     "T1:1:EP+0:4d5a90\n";
 static const char ldb[] =
     "L7;Engine:51-255,Target:7;0&1;6576616c;756e657363617065\n"
-    "L0;Engine:51-255,Target:0;0>1;(61|41)626364\n";
+    "L0;Engine:51-255,Target:0;0>1;(61|41)626364\n"
+    /* HandlerType: the object rescanned as HTML / PDF */
+    "LH;Engine:81-255,HandlerType:CL_TYPE_HTML,Target:0;0;3c62\n"
+    "LP;Engine:81-255,HandlerType:CL_TYPE_PDF,Target:0;0|1;2550;6f626a\n";
 static const char hdb[] = "e80b5017098950fc58aad83c8c14978e:6:Abcdef\n";
 
 static vigil_db *db;

@@ -201,6 +201,10 @@ vigil_status api_clam_handler(vigil_scanner *s, uint32_t rule, vigil_scan_fn fn,
     }
     memcpy(s->ht_md5, md5, sizeof(md5));
     s->ht_set = true;
+    /* libclamav's recursion limit stops the rescan, and the signature
+     * then does not report either */
+    if (s->cur_in->clam->depth + 1 >= CV_MAIL_MAX_RECURSION)
+        return VIGIL_OK;
     /* the rest of this report reads its order and results, which the
      * rescan's own passes overwrite */
     size_t nkeys = s->order_keys.len, nrules = s->db->prog.rules.len;
@@ -219,6 +223,9 @@ vigil_status api_clam_handler(vigil_scanner *s, uint32_t rule, vigil_scan_fn fn,
     snprintf(label, sizeof(label), "rescanned as %s", cv_filetype_names[s->handler[rule]]);
     s->force_type = true;
     s->forced_type = s->handler[rule];
+    /* the rescan's own raw pass is its raw report; its later passes
+     * (views, parts) are not */
+    s->raw_report = false;
     vigil_status st = api_clam_child(s, parent, s->clam.type, false, s->data, s->len, label, fn,
                                      user);
     s->force_type = false;

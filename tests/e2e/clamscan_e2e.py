@@ -723,6 +723,15 @@ def test_handlertype(d):
     rc, out, _ = cs(d, *db, "-z", "ht/bin.dat")
     same("HandlerType: rescanned as HTML", out, [f"ht/bin.dat: H.{n}.UNOFFICIAL FOUND"
                                                  for n in ("HtmlOnly", "HtmlOnly", "Txt")])
+    # in the rescan's HTML views (no hash: libclamav's cli_scan_desc) the
+    # signatures report at once instead of rescanning again
+    write(f"{d}/ht/bin2.dat", b"\x00\x01\x02binary cccc <b>bold</b> DDDD\x00\xfe\xff obj\n")
+    write(f"{d}/ht/t2.ldb", f"H.Html2;Engine:81-255,HandlerType:CL_TYPE_HTML,Target:0;0;"
+                            f"{hexs(b'cccc')}\nH.Tag;Engine:81-255,HandlerType:CL_TYPE_HTML,"
+                            f"Target:0;0;{hexs(b'<b')}\n")
+    rc, out, _ = cs(d, "-d", "ht/t2.ldb", "--no-summary", "-z", "ht/bin2.dat")
+    same("HandlerType: views of the rescan", out,
+         [f"ht/bin2.dat: H.{n}.UNOFFICIAL FOUND" for n in ("Html2", "Tag") * 3])
 
 
 def test_buffer_overlap(d):
