@@ -240,7 +240,7 @@ vigil_status api_clam_handler(vigil_scanner *s, uint32_t rule, vigil_scan_fn fn,
     }
     free(keys);
     free(results);
-    if (st == VIGIL_OK && parent)
+    if (st == VIGIL_OK)
         st = api_clam_rematch(s, parent);
     return st;
 }

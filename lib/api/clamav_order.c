@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/hex.h"
 #include "scanner_int.h"
 
 /* libclamav's SCANBUFF: the unit cli_scan_fmap reads and matches. */
@@ -108,12 +109,6 @@ static bool boyer_moore(const ir_program *p, const ir_rule *r)
 #define BM_HASH(a, b, c) (211u * (a) + 37u * (b) + (c))
 #define BM_BUCKETS (BM_HASH(255u, 255u, 255u) + 1u)
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                          : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* cli_bm_addpatt files a pattern under the hash of the first 3 of its
  * bytes whose bucket is still empty when it is loaded (else its first 3),
  * and the matcher finds it when its scan reaches those bytes: the shift of
@@ -141,7 +136,7 @@ static vigil_status bm_shifts(vigil_scanner *s)
             unsigned b[3];
             bool hex = true;
             for (int j = 0; j < 3; j++) {
-                int hi = hexval(src[2 * (k + j)]), lo = hexval(src[2 * (k + j) + 1]);
+                int hi = util_hex_digit(src[2 * (k + j)]), lo = util_hex_digit(src[2 * (k + j) + 1]);
                 hex = hex && hi >= 0 && lo >= 0;
                 b[j] = hex ? (unsigned)(hi << 4 | lo) : 0;
             }
