@@ -78,33 +78,6 @@ static uint32_t body_target(const ir_program *p, uint32_t cond)
     return p->nodes.items[a].aux;
 }
 
-/* libclamav's Boyer-Moore matcher takes a plain literal in target 0, and
- * in target 1 one at a fixed offset or anywhere in a section (SEx, lowered
- * with IR_CLOFF_SECTION_BM_END) (cli_add_content_match_pattern); the rest
- * go to its Aho-Corasick matcher. */
-static bool boyer_moore(const ir_program *p, const ir_rule *r)
-{
-    const ir_node *t = api_clam_body_test(p, r->cond);
-    uint32_t target = body_target(p, r->cond);
-    if (!t || r->strings_count != 1 || target > 1)
-        return false;
-    const ir_string *s = &p->strings.items[r->strings_first];
-    const char *src = ir_str(p, s->src);
-    for (uint32_t i = 0; i < s->src_len; i++)
-        if (!src[i] || !strchr("0123456789abcdefABCDEF", src[i]))
-            return false;
-    if (target == 0)
-        return true;
-    if (t->op != IR_OP_STR_IN || t->b >= p->nodes.len)
-        return false;
-    const ir_node *range = &p->nodes.items[t->b];
-    if (range->op != IR_OP_RANGE)
-        return false;
-    const ir_node *hi = range->b < p->nodes.len ? &p->nodes.items[range->b] : NULL;
-    return range->a == range->b ||
-           (hi && hi->op == IR_OP_CLAM_OFFSET && hi->aux == IR_CLOFF_SECTION_BM_END);
-}
-
 /* libclamav's Boyer-Moore hash of 3 bytes (matcher-bm.c). */
 #define BM_HASH(a, b, c) (211u * (a) + 37u * (b) + (c))
 #define BM_BUCKETS (BM_HASH(255u, 255u, 255u) + 1u)
@@ -172,7 +145,7 @@ vigil_status api_clam_order_init(vigil_scanner *s)
         uint8_t rank = CLAM_RANK_CLAM;
         if (!has_target(p, r->cond, 0))
             rank |= CLAM_RANK_GENERIC;
-        if ((r->flags & IR_RULE_EARLY) && !boyer_moore(p, r))
+        if ((r->flags & IR_RULE_EARLY) && !(r->flags & IR_RULE_CLAM_BM))
             rank |= CLAM_RANK_AC;
         s->clam_rank[i] = rank;
     }

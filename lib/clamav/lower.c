@@ -357,7 +357,7 @@ vigil_status cv_lower_ndb(ir_program *p, const cv_ndb *sig, const char *name, co
     lw w = {.p = p, .bm = boyer_moore(sig), .target = sig->target};
     vigil_status st = begin_rule(&w, name, o);
     if (st == VIGIL_OK) {
-        p->rules.items[w.rule].flags |= IR_RULE_EARLY;
+        p->rules.items[w.rule].flags |= IR_RULE_EARLY | (w.bm ? IR_RULE_CLAM_BM : 0);
         uint32_t s = add_string(&w, "$", &sig->hex, 0);
         uint32_t cond = both(&w, target_gate(&w, sig->target), present(&w, s, &sig->offset));
         st = end_rule(&w, cond);

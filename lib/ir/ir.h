@@ -32,12 +32,16 @@
  * signatures: clamscan finds them while it reads the object, then checks
  * the object's hashes, then its logical signatures).
  * IR_RULE_FTYPE: a row of the ClamAV file-type table (private; its meta "ftm"
- * is the row's .ftm line, lib/clamav/ftype.h). */
+ * is the row's .ftm line, lib/clamav/ftype.h).
+ * IR_RULE_CLAM_BM: a ClamAV body signature libclamav's Boyer-Moore matcher
+ * takes (plain hex, targets 0 and 1; lib/clamav/lower.c decides, the scan
+ * orders its reports by it, lib/api/clamav_order.c). */
 enum {
     IR_RULE_PRIVATE = 1u << 0,
     IR_RULE_GLOBAL = 1u << 1,
     IR_RULE_EARLY = 1u << 2,
     IR_RULE_FTYPE = 1u << 3,
+    IR_RULE_CLAM_BM = 1u << 4,
 };
 
 typedef struct ir_rule {
