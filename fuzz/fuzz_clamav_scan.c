@@ -36,6 +36,9 @@ static const char ldb[] =
     "LH;Engine:81-255,HandlerType:CL_TYPE_HTML,Target:0;0;3c62\n"
     "LP;Engine:81-255,HandlerType:CL_TYPE_PDF,Target:0;0|1;2550;6f626a\n";
 static const char hdb[] = "e80b5017098950fc58aad83c8c14978e:6:Abcdef\n";
+/* container metadata: checked on every mail part scanned as written */
+static const char cdb[] = "CM:CL_TYPE_MAIL:*:.*\\.(exe|bin)$:*:*:*:*:*:*\n"
+                          "CA:*:10-0:^[a-z]+:1-100:*:0:0:*:*\n";
 
 static vigil_db *db;
 static vigil_scanner *scanner;
@@ -55,12 +58,13 @@ static vigil_scanner *get_scanner(void)
     if (scanner)
         return scanner;
     char dir[] = "/tmp/fuzz_clamav_scan.XXXXXX";
-    char p1[512], p2[512], p3[512];
+    char p1[512], p2[512], p3[512], p4[512];
     if (!mkdtemp(dir))
         abort();
     put(dir, "f.ndb", ndb, p1, sizeof(p1));
     put(dir, "f.ldb", ldb, p2, sizeof(p2));
     put(dir, "f.hdb", hdb, p3, sizeof(p3));
+    put(dir, "f.cdb", cdb, p4, sizeof(p4));
     vigil_compiler *c = NULL;
     vigil_status st = vigil_compiler_new(&c);
     if (st == VIGIL_OK)
@@ -77,6 +81,7 @@ static vigil_scanner *get_scanner(void)
     unlink(p1);
     unlink(p2);
     unlink(p3);
+    unlink(p4);
     rmdir(dir);
     vigil_scanner_set_flags(scanner, VIGIL_SCAN_EVERY_MATCH);
     return scanner;

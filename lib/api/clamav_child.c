@@ -155,6 +155,35 @@ vigil_status api_clam_child(vigil_scanner *s, const ev_input *parent, uint16_t p
     return st;
 }
 
+/* fileblobScan checks a part's metadata before scanning it, by the name
+ * libclamav's blob keeps (sanitiseName: every byte but letters, digits,
+ * '.' and '_' becomes '_'). */
+static vigil_status part_meta(vigil_scanner *s, const ev_input *mail, uint16_t mail_type,
+                              const cv_mail_part *part, const char *label, vigil_scan_fn fn,
+                              void *user)
+{
+    char *name = strdup(part->name ? part->name : "");
+    if (!name)
+        return VIGIL_E_NOMEM;
+    for (char *c = name; *c; c++) {
+        unsigned char b = (unsigned char)*c;
+        if (b != '.' && b != '_' && !(b >= '0' && b <= '9') && !(b >= 'A' && b <= 'Z') &&
+            !(b >= 'a' && b <= 'z'))
+            *c = '_';
+    }
+    api_clam_member m = {
+        .container_type = mail->clam->normalized ? mail->clam->outer_type : mail_type,
+        .container_size = mail->len,
+        .name = name,
+        .packed_size = part->len,
+        .size = part->len,
+        .label = label,
+    };
+    vigil_status st = api_clam_meta(s, &m, fn, user);
+    free(name);
+    return st;
+}
+
 vigil_status api_clam_mail_parts(vigil_scanner *s, const ev_input *mail, uint16_t mail_type,
                                  vigil_scan_fn fn, void *user)
 {
@@ -169,16 +198,20 @@ vigil_status api_clam_mail_parts(vigil_scanner *s, const ev_input *mail, uint16_
         return VIGIL_OK; /* past the guard on the parts' total size */
     /* the parts libclamav scans as it writes them, then those its final
      * scan of the mail's folder finds (in the order written: clamscan's
-     * is the folder's, which varies from run to run) */
+     * is the folder's, which varies from run to run), when cli_mbox
+     * succeeded */
     vigil_status st = VIGIL_OK;
-    for (int deferred = 0; deferred < 2; deferred++) {
+    for (int deferred = 0; deferred < (out.no_folder_scan ? 1 : 2); deferred++) {
         for (size_t i = 0; st == VIGIL_OK && i < out.n_parts; i++) {
             if (out.parts[i].deferred != (deferred == 1))
                 continue;
             char label[300];
             snprintf(label, sizeof(label), "mail part \"%.280s\"", out.parts[i].name);
-            st = api_clam_child(s, mail, mail_type, false, out.parts[i].data, out.parts[i].len,
-                                label, fn, user);
+            if (!deferred && s->db->ncdb)
+                st = part_meta(s, mail, mail_type, &out.parts[i], label, fn, user);
+            if (st == VIGIL_OK)
+                st = api_clam_child(s, mail, mail_type, false, out.parts[i].data,
+                                    out.parts[i].len, label, fn, user);
         }
     }
     cv_mail_out_free(&out);

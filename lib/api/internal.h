@@ -80,6 +80,8 @@ struct vigil_db {
     bool has_hashes;
     cv_hashdb_view hashes;
     cv_ftypes ftypes;          /* libclamav's file types, for typing objects */
+    struct api_cdb *cdb;       /* container metadata signatures, newest first */
+    size_t ncdb;               /* (clamav_meta.c) */
 };
 
 /* ClamAV: moves the compiler's hash signatures and counts into db (before
@@ -89,6 +91,11 @@ void api_clamav_free(struct api_clamav *a);
 /* The file-type table a database carries (its IR_RULE_FTYPE rules' magic
  * rows) into db->ftypes; after the program is validated. */
 vigil_status api_clamav_filetypes(struct vigil_db *db);
+/* The container metadata signatures a database carries (its
+ * IR_RULE_CLAM_CDB rules) into db->cdb, their name patterns compiled; and
+ * their release (clamav_meta.c). */
+vigil_status api_clam_meta_init(struct vigil_db *db);
+void api_clam_meta_free(struct vigil_db *db);
 /* The .ftm line of a file-type rule (meta "ftm"), or NULL. */
 const char *api_ftype_row(const ir_program *p, const ir_rule *r, size_t *len);
 /* Binds a loaded database's DB_SEC_CLAMAV bytes; false when damaged. */

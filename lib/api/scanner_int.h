@@ -132,6 +132,25 @@ void api_clam_begin(vigil_scanner *s, cv_objinfo *oi, const uint8_t *data, size_
  * the type found anywhere, whether the raw pass happens; oi->targets set
  * to the raw pass's. */
 void api_clam_settle(vigil_scanner *s, cv_objinfo *oi);
+/* What libclamav's cli_matchmeta sees of an object a container hands out:
+ * the container's type and size, the member's name (NULL: none), sizes,
+ * position and encryption; label names it in reports. */
+typedef struct api_clam_member {
+    uint16_t container_type;
+    uint64_t container_size;
+    const char *name;
+    uint64_t packed_size, size;
+    uint32_t position;
+    bool encrypted;
+    const char *label;
+} api_clam_member;
+
+/* Reports every container metadata signature (.cdb) that holds for m, as
+ * detections of the object being scanned, newest first
+ * (clamav_meta.c). VIGIL_E_ABORTED when fn asked to stop. */
+vigil_status api_clam_meta(vigil_scanner *s, const api_clam_member *m, vigil_scan_fn fn,
+                           void *user);
+
 /* The name of a view (`normalised text`) of the object being scanned, as
  * reported: prefixed with the path to that object when it is not the file
  * (`mail part "a.bin" > normalised text`); view NULL: the object itself. */

@@ -346,11 +346,19 @@ static vigil_status load_line(cv_loader *l, const db_file *f, const char *line, 
         break;
     }
     case DB_CDB: {
-        /* container metadata signatures: read and checked, matched once
-         * containers are unpacked */
+        /* container metadata signatures: checked on the members of the
+         * containers vigil opens (lib/api/clamav_meta.c) */
         cv_cdb c;
         cs = cv_parse_cdb(line, len, a, &c, &err);
-        if (cs == CV_OK && cv_flevel_ok(&c.flevel))
+        if (cs != CV_OK || !cv_flevel_ok(&c.flevel) || ignored(l, &c.name, line, len))
+            break;
+        if (!cv_detection_name(c.name.p, c.name.len, f->official, name, sizeof(name))) {
+            cs = CV_BAD;
+            snprintf(err.msg, sizeof(err.msg), "signature name too long or empty");
+            break;
+        }
+        st = cv_lower_cdb(l->prog, line, len, name, &o);
+        if (st == VIGIL_OK)
             l->signatures++;
         break;
     }

@@ -369,6 +369,26 @@ vigil_status cv_lower_ndb(ir_program *p, const cv_ndb *sig, const char *name, co
     return st;
 }
 
+vigil_status cv_lower_cdb(ir_program *p, const char *line, size_t len, const char *name,
+                          const cv_origin *o)
+{
+    size_t r0 = p->rules.len, s0 = p->strings.len, m0 = p->metas.len, n0 = p->nodes.len;
+    lw w = {.p = p};
+    char *text = strndup(line, len);
+    vigil_status st = text ? begin_rule(&w, name, o) : VIGIL_E_NOMEM;
+    if (st == VIGIL_OK)
+        st = add_meta(p, "cdb", text);
+    if (st == VIGIL_OK) {
+        p->rules.items[w.rule].metas_count++;
+        p->rules.items[w.rule].flags |= IR_RULE_CLAM_CDB;
+        st = end_rule(&w, boolean(&w, false));
+    }
+    free(text);
+    if (st != VIGIL_OK)
+        rollback(p, r0, s0, m0, n0);
+    return st;
+}
+
 /* ---- logical signatures --------------------------------------------- */
 
 typedef struct lx_val {

@@ -33,6 +33,13 @@ vigil_status cv_lower_ndb(ir_program *p, const cv_ndb *sig, const char *name,
 vigil_status cv_lower_ldb(ir_program *p, const cv_ldb *sig, const char *name,
                           const cv_origin *o);
 
+/* Appends a container metadata signature (.cdb line `line`, parsed and
+ * checked by the caller) as a rule with flag IR_RULE_CLAM_CDB and meta
+ * "cdb" = the line, whose condition is false: the scanner checks it on the
+ * members of containers (lib/api/clamav_meta.c). */
+vigil_status cv_lower_cdb(ir_program *p, const char *line, size_t len, const char *name,
+                          const cv_origin *o);
+
 /* Appends a file-type table (.ftm lines, magic types 0 and 1; ftype.h) as
  * private IR_RULE_FTYPE rules, meta "ftm" = the line: a body row matches
  * like a body signature, a magic row never (the scanner compares it). */

@@ -84,6 +84,11 @@ typedef struct cv_mail_out {
      * those it had written (it scans them and reports the limit). */
     bool hit_recursion;
     bool hit_max_files;
+    /* cli_mbox did not return CL_SUCCESS (the last message's body failed,
+     * e.g. message/partial, or a limit was hit): cli_scanmail then skips
+     * its final scan of the mail's folder, so the deferred parts are
+     * never scanned. */
+    bool no_folder_scan;
 } cv_mail_out;
 
 /* Parse `len` bytes of a file clamscan typed CL_TYPE_MAIL the way clamscan

@@ -871,6 +871,11 @@ bool ml_msg_export(ml_ctx *c, ml_msg *m, ml_buf *out, char **name, bool files,
                          false))
                 return false;
         }
+        if (i > 0 && name) {
+            /* the new file takes the name this encoding's pass finds */
+            free(*name);
+            *name = NULL;
+        }
         out->n = 0;
         if ((et == ML_YENCODE || i == 0) && m->yenc) {
             const char *l = m->body.l[m->yenc - 1];

@@ -529,6 +529,15 @@ static int parse_body(ml_ctx *c, ml_msg *msg, ml_text *text_in, unsigned depth)
 
 /* ---- entry ---- */
 
+/* The body cli_mbox parses last: its status is cli_mbox's return value,
+ * which decides whether cli_scanmail scans the mail's folder. */
+static void last_body(ml_ctx *c, ml_msg *body)
+{
+    int rc = parse_body(c, body, NULL, 0);
+    if (rc != ST_OK && rc != ST_OK_NOT_SAVED)
+        c->out->no_folder_scan = true;
+}
+
 static void run(ml_ctx *c, const uint8_t *p, size_t len)
 {
     ml_in in = {p, len, 0};
@@ -570,7 +579,7 @@ static void run(ml_ctx *c, const uint8_t *p, size_t len)
         if (ml_parse_email_headers(c, &m, &body)) {
             body.has_ctx = true;
             if (body.body.n)
-                parse_body(c, &body, NULL, 0);
+                last_body(c, &body);
             ml_msg_reset(&body);
         }
         ml_msg_reset(&m);
@@ -586,7 +595,7 @@ static void run(ml_ctx *c, const uint8_t *p, size_t len)
     if (ml_parse_email_file(c, &in, buffer, &body)) {
         body.has_ctx = true;
         if (body.body.n)
-            parse_body(c, &body, NULL, 0);
+            last_body(c, &body);
     }
     ml_msg_reset(&body);
 }

@@ -36,7 +36,8 @@ vigil_status db_init_handles(struct vigil_db *db)
     if (!db->single || !db->fixed)
         return VIGIL_E_NOMEM;
     ir_string_usage(&db->prog, db->single, db->fixed);
-    return api_clamav_filetypes(db);
+    vigil_status st = api_clamav_filetypes(db);
+    return st == VIGIL_OK ? api_clam_meta_init(db) : st;
 }
 
 void vigil_db_free(vigil_db *db)
@@ -51,6 +52,7 @@ void vigil_db_free(vigil_db *db)
     free(db->sources_buf);
     free(db->clam_buf);
     cv_ftypes_free(&db->ftypes);
+    api_clam_meta_free(db);
     if (db->map)
         munmap(db->map, db->map_len);
     free(db);

@@ -23,8 +23,9 @@
  * byte compares of targets without split patterns (IR_CLBC_DORMANT). 13:
  * Boyer-Moore SEx windows (IR_CLOFF_SECTION_BM_END). 14: HandlerType
  * signatures lowered with their condition and meta "handlertype". 15: the
- * ClamAV section's maxpatlen per target. 16: IR_RULE_CLAM_BM. */
-#define DB_FORMAT_VERSION 16u
+ * ClamAV section's maxpatlen per target. 16: IR_RULE_CLAM_BM. 17: .cdb lines
+ * as IR_RULE_CLAM_CDB rules. */
+#define DB_FORMAT_VERSION 17u
 #define DB_BOM 0x01020304u
 
 enum db_section_id {

@@ -35,13 +35,17 @@
  * is the row's .ftm line, lib/clamav/ftype.h).
  * IR_RULE_CLAM_BM: a ClamAV body signature libclamav's Boyer-Moore matcher
  * takes (plain hex, targets 0 and 1; lib/clamav/lower.c decides, the scan
- * orders its reports by it, lib/api/clamav_order.c). */
+ * orders its reports by it, lib/api/clamav_order.c).
+ * IR_RULE_CLAM_CDB: a ClamAV container metadata signature (.cdb; meta "cdb"
+ * is the line): never true by itself, lib/api/clamav_meta.c checks it on
+ * the members of containers. */
 enum {
     IR_RULE_PRIVATE = 1u << 0,
     IR_RULE_GLOBAL = 1u << 1,
     IR_RULE_EARLY = 1u << 2,
     IR_RULE_FTYPE = 1u << 3,
     IR_RULE_CLAM_BM = 1u << 4,
+    IR_RULE_CLAM_CDB = 1u << 5,
 };
 
 typedef struct ir_rule {

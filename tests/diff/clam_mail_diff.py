@@ -18,7 +18,9 @@ takes the order in which libclamav created its part files from the debug
 lines "fileblobSetFilename: file NAME saved to PATH" (the files are named at
 random), keeps those still present in the mail's own mail-tmp folder (empty
 ones libclamav did not scan are deleted), and compares them in order with
-what tests/tools/clammail writes for the same file. Files clamscan does not
+what tests/tools/clammail writes for the same file, names included (the
+names libclamav keeps, after its sanitiseName, are what .cdb signatures
+see). Files clamscan does not
 type as mail (no mail-tmp folder) are skipped and counted.
 
 Exit 0 when everything matches, 1 on a difference, 77 without clamscan.
@@ -421,8 +423,15 @@ def clamscan_parts(files, work):
         if base not in out or not os.path.exists(path):
             continue
         with open(path, "rb") as f:
-            out[base].append(f.read())
+            out[base].append((m.group(1), f.read()))
     return out, typed_as_mail(tmp)
+
+
+def sanitise(name):
+    """libclamav's sanitiseName on a part's name (bytes): what its blob
+    keeps and .cdb signatures see."""
+    return "".join(chr(b) if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "._")
+                   else "_" for b in name)
 
 
 def main():
@@ -469,20 +478,24 @@ def main():
             continue
         od = os.path.join(work, "vigil", base)
         os.makedirs(od, exist_ok=True)
-        res = subprocess.run([a.clammail, p, od], capture_output=True, text=True,
-                             errors="replace")
+        res = subprocess.run([a.clammail, p, od], capture_output=True)
+        names = {}
+        for line in res.stdout.split(b"\n"):
+            f = line.split(b" ", 3)
+            if len(f) == 4:
+                names[f[0].decode()] = sanitise(f[3])
         mine = []
         for name in sorted(os.listdir(od)):
             with open(os.path.join(od, name), "rb") as f:
-                mine.append(f.read())
+                mine.append((names.get(name, "?"), f.read()))
         theirs = ref.get(base, [])
         nparts += len(theirs)
         if res.returncode != 0 or mine != theirs:
             diffs += 1
             if a.v or diffs <= 10:
                 print("DIFF %s: clamscan %d parts %s, vigil %d parts %s" %
-                      (base, len(theirs), [len(x) for x in theirs], len(mine),
-                       [len(x) for x in mine]))
+                      (base, len(theirs), [(n, len(x)) for n, x in theirs], len(mine),
+                       [(n, len(x)) for n, x in mine]))
     print("clam_mail_diff: %d messages (%d not typed as mail, skipped), %d clamscan parts, "
           "%d differ" % (len(files), notmail, nparts, diffs))
     if not a.keep:

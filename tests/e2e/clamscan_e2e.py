@@ -769,6 +769,55 @@ def test_bm_order(d):
                                     "bm/g.bin: D2.UNOFFICIAL FOUND", "bm/g.bin: D1.UNOFFICIAL FOUND"])
 
 
+def test_cdb(d):
+    """Container metadata signatures (.cdb) on mail parts: each part
+    libclamav scans as it writes it is checked first by its sanitised name
+    and sizes and the mail's type and size; every line that holds reports,
+    newest first; the parts of the final folder scan get no check, and no
+    folder scan happens when the last message fails (message/partial).
+    Expected lines printed by clamscan 1.4.6 for the same files."""
+    os.makedirs(f"{d}/cdb/db", exist_ok=True)
+    write(f"{d}/cdb/m.eml", "\n".join([
+        "From: a@example.com", "To: b@example.com", "Subject: test", "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="XX"', "", "--XX", "Content-Type: text/plain",
+        "", "hello there", "--XX",
+        'Content-Type: application/octet-stream; name="Invoice 2024.pdf.exe"',
+        'Content-Disposition: attachment; filename="Invoice 2024.pdf.exe"',
+        "Content-Transfer-Encoding: base64", "",
+        "TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "--XX--", ""]).encode())
+    write(f"{d}/cdb/db/t.cdb", "\n".join([
+        "C.Exe:CL_TYPE_MAIL:*:.*\\.exe$:*:*:*:*:*:*",
+        "C.Space:*:*:Invoice 2024:*:*:*:*:*:*",
+        "C.Under:*:*:^Invoice_2024\\.pdf\\.exe$:*:*:*:*:*:*",
+        "C.Size:CL_TYPE_MAIL:100-2000:*:50-60:*:*:*:*:*",
+        "C.Zip:CL_TYPE_ZIP:*:*:*:*:*:*:*:*",
+        "C.Enc:*:*:*:*:*:1:*:*:*",
+        "C.Pos:*:*:*:*:*:*:1:*:*",
+        "C.Text:*:*:^attachment$:12:12-0:0:0:*:*",
+        "C.Ignored:*:*:*:*:*:*:*:*:*",
+        "C.Future:*:*:*:*:*:*:*:*:*:255"]) + "\n")
+    write(f"{d}/cdb/db/t.ign2", "C.Ignored\n")
+    rc, out, _ = cs(d, "-d", "cdb/db", "-z", "cdb/m.eml")
+    same("cdb: -z", out[:4], [f"cdb/m.eml: C.{n}.UNOFFICIAL FOUND"
+                             for n in ("Text", "Size", "Under", "Exe")])
+    same("cdb: known", [x for x in out if x.startswith("Known")], ["Known viruses: 8"])
+    rc, out, _ = cs(d, "-d", "cdb/db", "--no-summary", "cdb/m.eml")
+    same("cdb: first detection", out, ["cdb/m.eml: C.Text.UNOFFICIAL FOUND"])
+    # an mbox whose last message is message/partial: cli_mbox fails, so
+    # the part only the folder scan would find is not scanned
+    first = base64.b64decode("RnJvbSBzZW5kZXJAZXhhbXBsZS5jb20gTW9uIEphbiAgMSAwMDowMDowMCAyMDI0CkZyb206IGFAYi5leGFtcGxlClN1YmplY3Q6IC0tIE1aClJldHVybi1QYXRoOiB3b3JsZCBsaW5lCk1JTUUtVmVyc2lvbjogMS4wCkNvbnRlbnQtVHlwZTogbXVsdGlwYXJ0L3JlbGF0ZWQ7IGJvdW5kYXJ5PWIxCgotLWIxCkNvbnRlbnQtVHlwZTogaW1hZ2UvZ2lmOyBuYW1lPXgKQ29udGVudC1UcmFuc2Zlci1FbmNvZGluZzogQkFTRTY0CkNvbnRlbnQtRGlzcG9zaXRpb246IGF0dGFjaG1lbnQ7IGZpbGVuYW1lPSJ4IgoKVEFiT1VHdkJwTGNxWmZpeG1Gb1JnSHNIeXdPYnNKUGp6b2h6bjk1YU5IMHU2S2hLbUhWa3VWaCtIbmw4Cm5JMVg4TFBnNElQcmNkNkFRQ2R1bjhxTjFnQjNsaVYyUDgyV0Vsa1VaYlQ4VC9xRi9VWGo4T3BEM0I2bQpGSjVGbElPSFFhcVRGVEhyMnA1ZHhtK2hFMFZmRUN4SzU1SmtGcHNYbVA4RnU2K2RuOGR2TS9CL040YnUKNDVjTlMxb3I1VHhzSGdWQTVCMjc4Slk2cDJpdCtiTVF4RmwvcmdhVnc2ZDNpV014Q3ZJRmxEWUtaOWhYCi9Tc3Y0aDNNCi0tYjEKQ29udGVudC1UeXBlOiBtZXNzYWdlL3JmYzgyMgoKRnJvbTogTVogcGxlYXNlClN1YmplY3Q6ID0/dXRmLTg/cT9jYWY9QzM9QTk/PQoKc2VlCnh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eAphdHRhY2hlZCBkYXRhCi0tYjF4CkNvbnRlbnQtVHlwZTogbWVzc2FnZS9yZmM4MjIKQ29udGVudC1UcmFuc2Zlci1FbmNvZGluZzogYmFzZTY0CgpVbVZqWldsMlpXUTZJQzBnWVQxaUNsZ3RUV0ZwYkdWeU9pQmtZWFJoSUdSaGRHRUtVbVYwZFhKdUxWQmhkR2c2SUdobGJHeHZJSGR2Y214a0Nnbz0KLS1iMS0tCgoK")
+    last = (b"From sender@example.com Mon Jan  1 00:00:00 2024\nFrom: a@b.example\n"
+            b"MIME-Version: 1.0\nContent-Type: %s\n\nhello\n")
+    write(f"{d}/cdb/partial.mbox", first + b"\n" + last % b"message/partial; id=x; number=2; total=2")
+    write(f"{d}/cdb/whole.mbox", first + b"\n" + last % b"text/plain")
+    write(f"{d}/cdb/p.ndb", f"P.Attached:0:*:{hexs(b'attached data')}\n")
+    for name, n in (("partial", 1), ("whole", 2)):
+        rc, out, _ = cs(d, "-d", "cdb/p.ndb", "--no-summary", "-z", f"cdb/{name}.mbox")
+        same(f"cdb: {name} mbox folder scan", out,
+             [f"cdb/{name}.mbox: P.Attached.UNOFFICIAL FOUND"] * n)
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="vigil-clamscan-") as d:
         make_db(d)
@@ -790,6 +839,7 @@ def main():
         test_views(d)
         test_mail(d)
         test_fuzzy_img(d)
+        test_cdb(d)
     return e2elib.summary("clamscan_e2e")
 
 

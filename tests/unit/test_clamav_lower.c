@@ -326,6 +326,36 @@ static void test_fuzzy_img(void **state)
     assert_true(imghash_verdict("F;Engine:51-255,Target:0;0=0;fuzzy_img#af2ad01ed42993c7", &same));
 }
 
+/* A .cdb line is carried whole as a rule that never holds by itself: the
+ * scanner checks it on container members (lib/api/clamav_meta.c). */
+static void test_cdb(void **state)
+{
+    (void)state;
+    ir_program p;
+    ir_init(&p);
+    const char *line = "C.Exe:CL_TYPE_MAIL:*:.*\\.exe$:*:*:*:*:*:*";
+    cv_origin o = {"cdb", "t.cdb", 3};
+    assert_int_equal(cv_lower_cdb(&p, line, strlen(line), "C.Exe.UNOFFICIAL", &o), VIGIL_OK);
+    assert_int_equal(p.rules.len, 1);
+    const ir_rule *r = &p.rules.items[0];
+    assert_true(r->flags & IR_RULE_CLAM_CDB);
+    assert_false(r->flags & (IR_RULE_EARLY | IR_RULE_PRIVATE));
+    assert_string_equal(ir_str(&p, r->name), "C.Exe.UNOFFICIAL");
+    assert_int_equal(r->strings_count, 0);
+    const ir_node *c = &p.nodes.items[r->cond];
+    assert_int_equal(c->op, IR_OP_FALSE);
+    bool found = false;
+    for (uint32_t m = 0; m < r->metas_count; m++) {
+        const ir_meta *x = &p.metas.items[r->metas_first + m];
+        if (strcmp(ir_str(&p, x->name), "cdb") == 0) {
+            assert_string_equal(ir_str(&p, x->s), line);
+            found = true;
+        }
+    }
+    assert_true(found);
+    ir_free(&p);
+}
+
 /* ---- random expressions ----------------------------------------------- */
 
 static unsigned rnd(unsigned *seed, unsigned n)
@@ -405,7 +435,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixed_cases), cmocka_unit_test(test_fuzzy_img),
-        cmocka_unit_test(test_random_expressions),
+        cmocka_unit_test(test_random_expressions), cmocka_unit_test(test_cdb),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
