@@ -100,8 +100,9 @@ const char *vigil_compiler_last_error(const vigil_compiler *c);
 /* ClamAV databases                                                   */
 
 /* ClamAV signatures lower into the same database as YARA rules and are
- * matched in the same pass. Body (.ndb) and logical (.ldb) signatures
- * become rules of namespace "clamav"; hash signatures (.hdb .hsb .mdb
+ * matched in the same pass. Body (.ndb .db), logical (.ldb) and container
+ * metadata (.cdb) signatures become rules of namespace "clamav"; hash
+ * signatures (.hdb .hsb .mdb
  * .msb .imp and their PUA forms), which a full database holds millions
  * of, live in hash tables instead and are not among vigil_db_rule(): a
  * detection by one is reported with a handle that is valid only during
@@ -120,9 +121,12 @@ enum {
 };
 
 /* Adds a ClamAV database file (.hdb .hsb .hdu .hsu .mdb .msb .mdu .msu
- * .imp .ndb .ndu .ldb .ldu .cdb .fp .sfp .ign .ign2 .ftm .cvd .cld .cud)
+ * .imp .ndb .ndu .ldb .ldu .db .cdb .fp .sfp .ign .ign2 .ftm .cvd .cld .cud)
  * or every such file of a folder (not recursive, in the folder's readdir
- * order, as clamscan reads /var/lib/clamav; ignore lists first). Each bad line is a diagnostic
+ * order, as clamscan reads /var/lib/clamav; ignore lists first). Phishing
+ * lists (.pdb .gdb .wdb), icon signatures (.idb) and certificate rules
+ * (.crb) are checked and counted as clamscan does, but not applied yet
+ * (a warning per file says so). Each bad line is a diagnostic
  * "file:line: reason" (file is e.g. "daily.cvd:daily.ldb" inside a
  * container); the call then returns VIGIL_E_SYNTAX. A container whose
  * digital signature does not verify is refused as a whole. */

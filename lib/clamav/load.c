@@ -19,8 +19,12 @@
 #include <sys/stat.h>
 
 #include "../util/file.h"
+#include "crbdb.h"
 #include "hexprog.h"
+#include "icondb.h"
 #include "lower.h"
+#include "olddb.h"
+#include "phishdb.h"
 #include "util.h"
 
 #define MAX_DB_FILE ((size_t)1 << 31)     /* main.cvd is ~170 MB */
@@ -67,6 +71,11 @@ typedef enum db_kind {
     DB_IGN,
     DB_CDB,
     DB_FTM,
+    DB_DB,          /* .db: Name=HexSig, read as .ndb */
+    DB_PHISH,       /* .pdb .gdb: phishing domain lists (checked, counted, not applied) */
+    DB_ALLOW,       /* .wdb: phishing allow list (checked, not applied) */
+    DB_ICON,        /* .idb: icon signatures (checked, counted, not applied) */
+    DB_CERT,        /* .crb: certificate rules (checked, not applied) */
     DB_CONTAINER,   /* .cvd .cld .cud */
     DB_IGNORED,     /* .info .cfg: container metadata, nothing to load */
 } db_kind;
@@ -86,10 +95,10 @@ static const db_ext db_exts[] = {
     {"ign", DB_IGN, false},     {"ign2", DB_IGN, false},    {"cdb", DB_CDB, false},
     {"ftm", DB_FTM, false},     {"cvd", DB_CONTAINER, false}, {"cld", DB_CONTAINER, false},
     {"cud", DB_CONTAINER, false}, {"info", DB_IGNORED, false}, {"cfg", DB_IGNORED, false},
-    {"db", DB_UNSUPPORTED, false}, {"cbc", DB_UNSUPPORTED, false},
-    {"pdb", DB_UNSUPPORTED, false}, {"gdb", DB_UNSUPPORTED, false},
-    {"wdb", DB_UNSUPPORTED, false}, {"idb", DB_UNSUPPORTED, false},
-    {"crb", DB_UNSUPPORTED, false}, {"cat", DB_UNSUPPORTED, false},
+    {"db", DB_DB, false},       {"cbc", DB_UNSUPPORTED, false},
+    {"pdb", DB_PHISH, false},   {"gdb", DB_PHISH, false},
+    {"wdb", DB_ALLOW, false},   {"idb", DB_ICON, false},
+    {"crb", DB_CERT, false},    {"cat", DB_UNSUPPORTED, false},
     {"yar", DB_UNSUPPORTED, false}, {"yara", DB_UNSUPPORTED, false},
     {"hwp", DB_UNSUPPORTED, false}, {"pwdb", DB_UNSUPPORTED, false},
     {"sign", DB_UNSUPPORTED, false},
@@ -248,8 +257,62 @@ typedef struct db_file {
     bool official;      /* from a signed container */
 } db_file;
 
-static vigil_status load_line(cv_loader *l, const db_file *f, const char *line, size_t len,
-                              uint32_t lineno, cv_arena *a, bool *bad)
+/* What one file's lines share while it is read. */
+typedef struct file_state {
+    cv_idb_groups groups; /* .idb: libclamav's per-file limit on group names */
+} file_state;
+
+/* A .db line: Name=HexSig lowered as the .ndb line Name:0:*:HexSig. */
+static vigil_status load_db_line(cv_loader *l, const db_file *f, const char *line, size_t len,
+                                 const cv_origin *o, cv_arena *a, cv_status *cs, cv_error *err)
+{
+    cv_str name, hex;
+    char final[NAME_MAX_LEN + 16];
+    *cs = cv_db_split(line, len, &name, &hex, err);
+    if (*cs != CV_OK || ignored(l, &name, line, len))
+        return VIGIL_OK;
+    cv_ndb s;
+    *cs = cv_parse_db(name, hex, a, &s, err);
+    if (*cs != CV_OK)
+        return VIGIL_OK;
+    if (!pattern_ok(&s.hex, 0, err)) {
+        *cs = CV_BAD;
+        return VIGIL_OK;
+    }
+    if (!cv_detection_name(s.name.p, s.name.len, f->official, final, sizeof(final))) {
+        *cs = CV_BAD;
+        snprintf(err->msg, sizeof(err->msg), "signature name too long or empty");
+        return VIGIL_OK;
+    }
+    vigil_status st = cv_lower_ndb(l->prog, &s, final, o);
+    if (st == VIGIL_OK)
+        l->signatures++;
+    return st;
+}
+
+/* An .idb line: checked in libclamav's order (fields, ignore lists, the
+ * hash's metrics, the file's group names) and counted. */
+static vigil_status load_idb_line(cv_loader *l, file_state *fs, const char *line, size_t len,
+                                  cv_status *cs, cv_error *err)
+{
+    cv_idb d;
+    *cs = cv_idb_split(line, len, &d, err);
+    if (*cs != CV_OK || ignored(l, &d.name, line, len))
+        return VIGIL_OK;
+    *cs = cv_idb_check_hash(&d, err);
+    if (*cs != CV_OK)
+        return VIGIL_OK;
+    bool oom = false;
+    *cs = cv_idb_groups_add(&fs->groups, &d, &oom, err);
+    if (oom)
+        return VIGIL_E_NOMEM;
+    if (*cs == CV_OK)
+        l->signatures++;
+    return VIGIL_OK;
+}
+
+static vigil_status load_line(cv_loader *l, const db_file *f, file_state *fs, const char *line,
+                              size_t len, uint32_t lineno, cv_arena *a, bool *bad)
 {
     cv_error err = {{0}};
     cv_status cs = CV_OK;
@@ -384,6 +447,26 @@ static vigil_status load_line(cv_loader *l, const db_file *f, const char *line, 
             l->ftm_magic = true;
         break;
     }
+    case DB_DB:
+        st = load_db_line(l, f, line, len, &o, a, &cs, &err);
+        break;
+    case DB_PHISH:
+    case DB_ALLOW:
+        cs = cv_phish_line(line, len, f->ext->kind == DB_PHISH ? CV_PHISH_DOMAIN : CV_PHISH_ALLOW,
+                           &err);
+        /* clamscan counts domain list entries among its "Known viruses",
+         * not allow list ones */
+        if (cs == CV_OK && f->ext->kind == DB_PHISH)
+            l->signatures++;
+        break;
+    case DB_ICON:
+        st = load_idb_line(l, fs, line, len, &cs, &err);
+        break;
+    case DB_CERT:
+        /* empty lines are skipped; rules are not counted */
+        if (len > 0)
+            cs = cv_crb_line(line, len, &err);
+        break;
     default:
         break;
     }
@@ -398,12 +481,37 @@ static vigil_status load_line(cv_loader *l, const db_file *f, const char *line, 
     return VIGIL_OK;
 }
 
+/* Kinds vigil reads, checks and counts (clamscan refuses and counts them
+ * the same way) but does not apply yet: one warning per file. */
+static void inert_note(cv_loader *l, const db_file *f)
+{
+    const char *what = NULL;
+    switch (f->ext->kind) {
+    case DB_PHISH:
+        what = "phishing domain lists are checked and counted but not applied yet";
+        break;
+    case DB_ALLOW:
+        what = "phishing allow lists are checked but not applied yet";
+        break;
+    case DB_ICON:
+        what = "icon signatures are checked and counted but not applied yet";
+        break;
+    case DB_CERT:
+        what = "certificate trust rules are checked but not applied yet";
+        break;
+    default:
+        return;
+    }
+    diag(l, true, f->source, 0, "%s", what);
+}
+
 /* Every line of one database's text. */
 static vigil_status load_text(cv_loader *l, const db_file *f, const uint8_t *data, size_t len)
 {
     db_kind kind = f->ext->kind;
     if (len == 0 && (kind == DB_HASH || kind == DB_SECTION || kind == DB_IMPORT ||
-                     kind == DB_NDB || kind == DB_LDB || kind == DB_CDB)) {
+                     kind == DB_NDB || kind == DB_LDB || kind == DB_CDB || kind == DB_DB ||
+                     kind == DB_ICON)) {
         /* clamscan refuses a signature file without a single line, comments
          * included ("Empty database file") */
         bool skip = l->flags & VIGIL_CLAMAV_SKIP_BAD;
@@ -412,6 +520,8 @@ static vigil_status load_text(cv_loader *l, const db_file *f, const uint8_t *dat
     }
     cv_arena a;
     cv_arena_init(&a);
+    file_state fs;
+    memset(&fs, 0, sizeof(fs));
     bool bad = false;
     vigil_status st = VIGIL_OK;
     uint32_t lineno = 0;
@@ -427,7 +537,7 @@ static vigil_status load_text(cv_loader *l, const db_file *f, const uint8_t *dat
             n--;
         if (n > 0 && line[0] == '#')
             continue;
-        st = load_line(l, f, line, n, lineno, &a, &bad);
+        st = load_line(l, f, &fs, line, n, lineno, &a, &bad);
         /* parsed forms are needed only while their line is lowered */
         if (a.total > ((size_t)16 << 20)) {
             cv_arena_free(&a);
@@ -435,8 +545,11 @@ static vigil_status load_text(cv_loader *l, const db_file *f, const uint8_t *dat
         }
     }
     cv_arena_free(&a);
+    cv_idb_groups_free(&fs.groups);
     if (st != VIGIL_OK)
         return st;
+    if (!bad)
+        inert_note(l, f);
     if (!bad && f->ext->kind == DB_FTM && l->ftm_loaded == ftm_before) {
         /* clamscan refuses a file-type database none of whose rows it
          * loads ("Empty external filetype database") */
