@@ -255,6 +255,7 @@ typedef struct db_file {
     const char *type;   /* extension, lower case */
     const db_ext *ext;
     bool official;      /* from a signed container */
+    bool loose;         /* a file of its own, not a container's member */
 } db_file;
 
 /* What one file's lines share while it is read. */
@@ -506,6 +507,10 @@ static void inert_note(cv_loader *l, const db_file *f)
 }
 
 /* Every line of one database's text. */
+/* The most bytes one fgets() call of libclamav's loaders returns (its
+ * FILEBUFF buffer of 8192, less the NUL). */
+#define FGETS_MAX 8191u
+
 static vigil_status load_text(cv_loader *l, const db_file *f, const uint8_t *data, size_t len)
 {
     db_kind kind = f->ext->kind;
@@ -529,9 +534,16 @@ static vigil_status load_text(cv_loader *l, const db_file *f, const uint8_t *dat
     while (pos < len && st == VIGIL_OK) {
         const uint8_t *nl = memchr(data + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - data) : len;
+        if (f->loose && end - pos >= FGETS_MAX) {
+            /* clamscan reads a file of its own with fgets() into an 8 KiB
+             * buffer: a longer line is read as several, each parsed (or
+             * skipped as a comment) by its own first byte */
+            end = pos + FGETS_MAX;
+            nl = NULL;
+        }
         size_t n = end - pos;
         const char *line = (const char *)data + pos;
-        pos = nl ? end + 1 : len;
+        pos = nl ? end + 1 : end;
         lineno++;
         while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == '\n'))
             n--;
@@ -596,7 +608,7 @@ static vigil_status load_member(void *user, const cv_tar_member *m, cv_member_ro
     }
     char type[8];
     snprintf(type, sizeof(type), "%s", me->ext);
-    db_file f = {source, type, me, mc->official};
+    db_file f = {source, type, me, mc->official, false};
     vigil_status st = load_text(l, &f, m->data, m->size);
     if (st == VIGIL_E_SYNTAX) {
         mc->bad = true;
@@ -670,7 +682,7 @@ static vigil_status load_file(cv_loader *l, const char *path, const db_ext *ext)
     } else {
         char type[8];
         snprintf(type, sizeof(type), "%s", ext->ext);
-        db_file f = {path, type, ext, false};
+        db_file f = {path, type, ext, false, true};
         st = load_text(l, &f, data, len);
     }
     free(data);

@@ -769,6 +769,21 @@ def test_bm_order(d):
                                     "bm/g.bin: D2.UNOFFICIAL FOUND", "bm/g.bin: D1.UNOFFICIAL FOUND"])
 
 
+def test_long_lines(d):
+    """clamscan reads a loose database with fgets() into 8 KiB: a line of
+    8191 bytes or more is read as several lines, each parsed on its own (a
+    comment's tail becomes a signature). Verdicts of clamscan 1.4.6."""
+    os.makedirs(f"{d}/ll", exist_ok=True)
+    write(f"{d}/ll/f.txt", b"A" * 9300 + b"ABC")
+    tail = f"S3:0:*:{hexs(b'AAA')}"
+    write(f"{d}/ll/c.ndb", "#" + "x" * 8190 + tail + "\n")
+    write(f"{d}/ll/c2.ndb", "#" + "x" * 8999 + "\nS2:0:*:424344\n")
+    rc, out, _ = cs(d, "-d", "ll/c.ndb", "--no-summary", "ll/f.txt")
+    same("long comment: its tail is a signature", out, ["ll/f.txt: S3.UNOFFICIAL FOUND"])
+    rc, out, err = cs(d, "-d", "ll/c2.ndb", "--no-summary", "ll/f.txt")
+    same("long comment: its tail is malformed", rc, 2)
+
+
 def test_cdb(d):
     """Container metadata signatures (.cdb) on mail parts: each part
     libclamav scans as it writes it is checked first by its sanitised name
@@ -840,6 +855,7 @@ def main():
         test_mail(d)
         test_fuzzy_img(d)
         test_cdb(d)
+        test_long_lines(d)
     return e2elib.summary("clamscan_e2e")
 
 
