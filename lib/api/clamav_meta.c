@@ -14,9 +14,13 @@
  * The lines live in the database as rules that never match by themselves
  * (IR_RULE_CLAM_CDB, meta "cdb" = the line, lib/clamav/lower.c); they are
  * parsed again and their name patterns compiled when a database is opened.
- * The name pattern is a POSIX extended regular expression: libc's regcomp
- * and regexec stand in for libclamav's copy of Henry Spencer's regex
- * library (same syntax; REG_NOSUB, match anywhere in the name).
+ * The name pattern is a POSIX extended regular expression, accepted at
+ * load time exactly as libclamav's copy of Henry Spencer's regex library
+ * accepts it (lib/clamav/phishre.h cv_posix_ere_ok, "(?i)" included);
+ * libc's regcomp and regexec match it (REG_NOSUB, anywhere in the name).
+ * Both read the common syntax alike; on odd forms Spencer's reading can
+ * differ (`a{,3}` is literal text there), and a pattern libc cannot
+ * compile never holds.
  */
 #include <regex.h>
 #include <stdio.h>
@@ -74,7 +78,14 @@ vigil_status api_clam_meta_init(struct vigil_db *db)
             continue; /* the loader refused such lines; a damaged database */
         c->rule = (uint32_t)i;
         if (c->line.filename_re.p) {
-            int rc = regcomp(&c->re, c->line.filename_re.p, REG_EXTENDED | REG_NOSUB);
+            /* cli_regcomp: a leading "(?i)" sets REG_ICASE */
+            const char *re = c->line.filename_re.p;
+            int flags = REG_EXTENDED | REG_NOSUB;
+            if (strncmp(re, "(?i)", 4) == 0) {
+                re += 4;
+                flags |= REG_ICASE;
+            }
+            int rc = regcomp(&c->re, re, flags);
             if (rc == REG_ESPACE)
                 st = VIGIL_E_NOMEM;
             if (rc != 0)

@@ -4,10 +4,10 @@
  * (.cdb, cli_loadcdb's 10 to 12 fields) and file type magic (.ftm,
  * cli_loadftm's 6 to 8 fields). Field rules follow libclamav's loaders.
  */
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clamav/phishre.h"
 #include "clamav/util.h"
 
 static bool dupstr(cv_arena *a, cv_str in, cv_str *out)
@@ -94,18 +94,13 @@ cv_status cv_parse_cdb(const char *line, size_t len, cv_arena *a, cv_cdb *out, c
     else
         return cv_bad(err, "encryption flag must be 0, 1 or *");
     if (!cv_eq(f.f[3], "*")) {
-        /* libclamav compiles it at load time (REG_EXTENDED | REG_NOSUB) and
-         * refuses the database when that fails; libc's regcomp is the check. */
-        char *re = strndup(f.f[3].p, f.f[3].len);
-        regex_t rx;
-        if (!re)
-            return cv_bad(err, "out of memory");
-        int rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
-        free(re);
-        if (rc)
-            return cv_bad(err, "invalid file name regular expression '%.*s'", (int)f.f[3].len,
-                          f.f[3].p);
-        regfree(&rx);
+        /* libclamav compiles it at load time with its own copy of
+         * Spencer's regex code (cli_regcomp, REG_EXTENDED | REG_NOSUB) and
+         * refuses the database when that fails */
+        cv_error rerr;
+        if (!cv_posix_ere_ok(f.f[3].p, f.f[3].len, NULL, &rerr))
+            return cv_bad(err, "invalid file name regular expression '%.*s': %s",
+                          (int)f.f[3].len, f.f[3].p, rerr.msg);
     }
     if (!dupstr(a, f.f[0], &out->name) || !dupstr(a, f.f[8], &out->res1) ||
         (!cv_eq(f.f[3], "*") && !dupstr(a, f.f[3], &out->filename_re)) ||

@@ -788,6 +788,22 @@ static bool descend(rtree *t, int32_t n, unsigned depth)
 
 /* ---- entry points --------------------------------------------------------- */
 
+bool cv_posix_ere_ok(const char *re, size_t len, bool *icase, cv_error *err)
+{
+    const char *nul = memchr(re, 0, len);
+    if (nul)
+        len = (size_t)(nul - re);
+    /* cli_regcomp: a leading "(?i)" only sets REG_ICASE */
+    size_t skip = len >= 4 && memcmp(re, "(?i)", 4) == 0 ? 4 : 0;
+    if (icase)
+        *icase = skip != 0;
+    ere e = {(const uint8_t *)re + skip, (const uint8_t *)re + len, NULL};
+    alternatives(&e, -1, 0);
+    if (e.err)
+        return cv_fail(err, "regular expression does not compile: %s", e.err);
+    return true;
+}
+
 bool cv_phish_regex_ok(const char *re, size_t len, cv_error *err)
 {
     if (len + 2 > CV_PHISH_LINE_MAX)
@@ -813,12 +829,8 @@ bool cv_phish_regex_ok(const char *re, size_t len, cv_error *err)
     if (nul)
         n = (size_t)(nul - pat);
 
-    /* cli_regcomp: a leading "(?i)" only sets REG_ICASE */
-    size_t skip = n >= 4 && memcmp(pat, "(?i)", 4) == 0 ? 4 : 0;
-    ere e = {pat + skip, pat + n, NULL};
-    alternatives(&e, -1, 0);
-    if (e.err)
-        return cv_fail(err, "regular expression does not compile: %s", e.err);
+    if (!cv_posix_ere_ok((const char *)pat, n, NULL, err))
+        return false;
 
     rtree t;
     memset(&t, 0, sizeof(t));

@@ -15,6 +15,11 @@
  * ("Overlong regex line"). */
 #define CV_PHISH_LINE_MAX 8192
 
+/* Whether libclamav's cli_regcomp (Spencer's regex code, REG_EXTENDED)
+ * compiles re: a leading "(?i)" only sets REG_ICASE (*icase, may be NULL).
+ * Also the check of .cdb file name patterns. */
+bool cv_posix_ere_ok(const char *re, size_t len, bool *icase, cv_error *err);
+
 /* A regular expression of an R (.pdb/.gdb) or X/Y (.wdb) line: the text
  * after the line's first ':' (functionality levels already cut), without
  * the "/" clamscan appends. len < CV_PHISH_LINE_MAX. */

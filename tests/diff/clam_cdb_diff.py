@@ -88,7 +88,7 @@ def size_field(r, v):
 def name_field(r, name):
     if not name:
         return "*"
-    k = r.randrange(7)
+    k = r.randrange(8)
     if k == 0:
         return "*"
     i = r.randrange(len(name))
@@ -105,6 +105,8 @@ def name_field(r, name):
         return "^[a-z]+"
     if k == 5:
         return "[0-9]{2,}"
+    if k == 6:
+        return "(?i)" + piece.swapcase()  # cli_regcomp: case folding
     return "(attachment|part|_)"
 
 

@@ -345,6 +345,17 @@ static const row rows[] = {
     {"cdb", "Cdb:CL_TYPE_ZIP:*:*:*:*:*:*:*:*:x", false},
     {"cdb", "Cdb:CL_TYPE_ZIP:*:*:*:*:*:*:*", false},
     {"cdb", "Cdb:CL_TYPE_ZIP:*:(:*:*:*:*:*:*", false},
+    /* libclamav's regex code (Spencer's), not libc's, decides: "(?i)" sets
+     * case folding; empty alternatives and stacked repeats are refused,
+     * a{,3} is taken (clamscan 1.4.6 on each) */
+    {"cdb", "Cdb:*:*:(?i)\\.exe$:*:*:*:*:*:*", true},
+    {"cdb", "Cdb:*:*:a||b:*:*:*:*:*:*", false},
+    {"cdb", "Cdb:*:*:(|a):*:*:*:*:*:*", false},
+    {"cdb", "Cdb:*:*:a**:*:*:*:*:*:*", false},
+    {"cdb", "Cdb:*:*:a+?:*:*:*:*:*:*", false},
+    {"cdb", "Cdb:*:*:x{256}:*:*:*:*:*:*", false},
+    {"cdb", "Cdb:*:*:x{255}:*:*:*:*:*:*", true},
+    {"cdb", "Cdb:*:*:a{,3}:*:*:*:*:*:*", true},
     {"ign2", "Eicar-Test", true},
     {"ign2", "Eicar-Test:44d88612fea8a8f36de82e1278abb02f", true},
     {"ign2", "Eicar-Test:abc", false},
