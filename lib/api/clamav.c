@@ -229,12 +229,11 @@ bool api_clamav_bind(struct vigil_db *db, const uint8_t *bytes, size_t len, char
     return true;
 }
 
-/* The row text of a file-type rule (its meta "ftm"), or NULL. */
-const char *api_ftype_row(const ir_program *p, const ir_rule *r, size_t *len)
+const char *api_rule_meta(const ir_program *p, const ir_rule *r, const char *name, size_t *len)
 {
     for (uint32_t m = 0; m < r->metas_count; m++) {
         const ir_meta *x = &p->metas.items[r->metas_first + m];
-        if (x->type == IR_META_STRING && strcmp(ir_str(p, x->name), "ftm") == 0) {
+        if (x->type == IR_META_STRING && strcmp(ir_str(p, x->name), name) == 0) {
             *len = x->s_len;
             return ir_str(p, x->s);
         }
@@ -252,7 +251,7 @@ vigil_status api_clamav_filetypes(struct vigil_db *db)
     for (size_t i = 0; i < p->rules.len; i++) {
         const ir_rule *r = &p->rules.items[i];
         size_t len = 0;
-        const char *row = (r->flags & IR_RULE_FTYPE) ? api_ftype_row(p, r, &len) : NULL;
+        const char *row = (r->flags & IR_RULE_FTYPE) ? api_rule_meta(p, r, "ftm", &len) : NULL;
         cv_ftype_row fr;
         if (row && cv_ftype_row_parse(row, len, &fr) && fr.magictype == 0 &&
             !cv_ftypes_add_magic(&db->ftypes, &fr))

@@ -38,19 +38,6 @@ struct api_cdb {
     regex_t re;
 };
 
-/* The .cdb line of a container signature rule (its meta "cdb"), or NULL. */
-static const char *cdb_line(const ir_program *p, const ir_rule *r, size_t *len)
-{
-    for (uint32_t m = 0; m < r->metas_count; m++) {
-        const ir_meta *x = &p->metas.items[r->metas_first + m];
-        if (x->type == IR_META_STRING && strcmp(ir_str(p, x->name), "cdb") == 0) {
-            *len = x->s_len;
-            return ir_str(p, x->s);
-        }
-    }
-    return NULL;
-}
-
 vigil_status api_clam_meta_init(struct vigil_db *db)
 {
     const ir_program *p = &db->prog;
@@ -69,7 +56,7 @@ vigil_status api_clam_meta_init(struct vigil_db *db)
     for (size_t i = p->rules.len; i-- > 0 && st == VIGIL_OK;) {
         const ir_rule *r = &p->rules.items[i];
         size_t len = 0;
-        const char *text = (r->flags & IR_RULE_CLAM_CDB) ? cdb_line(p, r, &len) : NULL;
+        const char *text = (r->flags & IR_RULE_CLAM_CDB) ? api_rule_meta(p, r, "cdb", &len) : NULL;
         if (!text)
             continue;
         struct api_cdb *c = &db->cdb[db->ncdb];

@@ -48,21 +48,19 @@ vigil_status api_clam_scanner_init(vigil_scanner *s)
     for (size_t i = 0; i < p->rules.len; i++) {
         const ir_rule *r = &p->rules.items[i];
         n += (r->flags & IR_RULE_FTYPE) != 0;
-        for (uint32_t k = 0; k < r->metas_count; k++) {
-            const ir_meta *x = &p->metas.items[r->metas_first + k];
-            uint16_t code;
-            if (x->type != IR_META_STRING || strcmp(ir_str(p, x->name), "handlertype") != 0 ||
-                !cv_filetype_lookup(ir_str(p, x->s), x->s_len, &code))
-                continue;
-            if (!s->handler) {
-                s->handler = malloc(p->rules.len * sizeof(*s->handler));
-                if (!s->handler)
-                    return VIGIL_E_NOMEM;
-                for (size_t j = 0; j < p->rules.len; j++)
-                    s->handler[j] = CV_FTYPE_NONE;
-            }
-            s->handler[i] = code;
+        size_t len = 0;
+        const char *ht = api_rule_meta(p, r, "handlertype", &len);
+        uint16_t code;
+        if (!ht || !cv_filetype_lookup(ht, len, &code))
+            continue;
+        if (!s->handler) {
+            s->handler = malloc(p->rules.len * sizeof(*s->handler));
+            if (!s->handler)
+                return VIGIL_E_NOMEM;
+            for (size_t j = 0; j < p->rules.len; j++)
+                s->handler[j] = CV_FTYPE_NONE;
         }
+        s->handler[i] = code;
     }
     if (n == 0)
         return VIGIL_OK;
@@ -72,7 +70,7 @@ vigil_status api_clam_scanner_init(vigil_scanner *s)
     for (size_t i = 0; i < p->rules.len; i++) {
         const ir_rule *r = &p->rules.items[i];
         size_t len = 0;
-        const char *row = (r->flags & IR_RULE_FTYPE) ? api_ftype_row(p, r, &len) : NULL;
+        const char *row = (r->flags & IR_RULE_FTYPE) ? api_rule_meta(p, r, "ftm", &len) : NULL;
         clam_ftrule *f = &s->ftrules[s->nftrules];
         if (!row || r->strings_count != 1 || !cv_ftype_row_parse(row, len, &f->body) ||
             f->body.magictype != 1)

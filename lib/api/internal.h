@@ -96,8 +96,9 @@ vigil_status api_clamav_filetypes(struct vigil_db *db);
  * their release (clamav_meta.c). */
 vigil_status api_clam_meta_init(struct vigil_db *db);
 void api_clam_meta_free(struct vigil_db *db);
-/* The .ftm line of a file-type rule (meta "ftm"), or NULL. */
-const char *api_ftype_row(const ir_program *p, const ir_rule *r, size_t *len);
+/* The text of a rule's string meta `name` (e.g. a file-type rule's "ftm",
+ * the .ftm line), its length in *len; NULL without one. */
+const char *api_rule_meta(const ir_program *p, const ir_rule *r, const char *name, size_t *len);
 /* Binds a loaded database's DB_SEC_CLAMAV bytes; false when damaged. */
 bool api_clamav_bind(struct vigil_db *db, const uint8_t *bytes, size_t len, char *err,
                      size_t errlen);
