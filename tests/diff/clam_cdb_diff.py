@@ -148,13 +148,8 @@ def main():
     os.makedirs(work, exist_ok=True)
     inputs = os.path.join(work, "in")
     os.makedirs(inputs, exist_ok=True)
-    r = random.Random(a.seed)
-    files = []
-    for i in range(a.count):
-        p = os.path.join(inputs, "m%05d.eml" % i)
-        with open(p, "wb") as f:
-            f.write(clam_mail_diff.render(r))
-        files.append(p)
+    files = clam_mail_diff.write_messages(inputs, a.count, a.seed)
+    r = random.Random(a.seed + 1)
     seen, skip = cdbnames(files, work)
     db = os.path.join(work, "db")
     os.makedirs(db, exist_ok=True)

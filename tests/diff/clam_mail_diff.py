@@ -379,6 +379,18 @@ def render(r):
     return data
 
 
+def write_messages(folder, count, seed):
+    """Writes count generated messages (seeded) into folder; their paths."""
+    r = random.Random(seed)
+    files = []
+    for i in range(count):
+        p = os.path.join(folder, "m%05d.eml" % i)
+        with open(p, "wb") as f:
+            f.write(render(r))
+        files.append(p)
+    return files
+
+
 SAVED = re.compile(r"fileblobSetFilename: file (.*) saved to (.*)$")
 
 
@@ -452,13 +464,7 @@ def main():
     os.makedirs(work, exist_ok=True)
     inputs = os.path.join(work, "in")
     os.makedirs(inputs, exist_ok=True)
-    r = random.Random(a.seed)
-    files = []
-    for i in range(a.count):
-        p = os.path.join(inputs, "m%05d.eml" % i)
-        with open(p, "wb") as f:
-            f.write(render(r))
-        files.append(p)
+    files = write_messages(inputs, a.count, a.seed)
     ref = {}
     mail = set()
     for i in range(0, len(files), 100):

@@ -8,7 +8,6 @@ clamscan 1.4.6 does: .db (oldest body signatures: loaded and matched as
 Usage: clamlists_e2e.py VIGIL [MKCVD]"""
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
@@ -126,9 +125,7 @@ def test_container(d):
         return
 
     def mk(*args):
-        p = subprocess.run([MKCVD, *args], cwd=d, capture_output=True, timeout=120)
-        check(f"mkcvd {args[0]}", p.returncode == 0, p.stderr.decode(errors="replace"))
-        return p.stdout
+        return e2elib.tool(MKCVD, d, *args)
 
     write(f"{d}/src/t.db", DB)
     write(f"{d}/src/t.pdb", PDB)

@@ -389,12 +389,9 @@ def test_containers(d):
     """A .cvd signed with the test's own key: names without .UNOFFICIAL."""
     if not MKCVD:
         return
-    import subprocess
 
     def mk(*args):
-        p = subprocess.run([MKCVD, *args], cwd=d, capture_output=True, timeout=120)
-        check(f"mkcvd {args[0]}", p.returncode == 0, p.stderr.decode(errors="replace"))
-        return p.stdout
+        return e2elib.tool(MKCVD, d, *args)
 
     write(f"{d}/cvdsrc/test.hdb", f"{hashlib.md5(BAD).hexdigest()}:{len(BAD)}:Vigil.Signed\n")
     mk("key", "k.pem", "k.pub")

@@ -42,3 +42,12 @@ def summary(name):
     """Prints the counts; returns the exit status for the script."""
     print(f"{name}: {passed} passed, {len(failures)} failed")
     return 1 if failures else 0
+
+
+def tool(path, cwd, *args, timeout=120):
+    """Runs a test tool (e.g. mkcvd) in cwd; a failure is a check failure.
+    Returns its stdout."""
+    p = subprocess.run([path, *args], cwd=cwd, capture_output=True, timeout=timeout)
+    check(f"{os.path.basename(path)} {args[0]}", p.returncode == 0,
+          p.stderr.decode(errors="replace"))
+    return p.stdout
