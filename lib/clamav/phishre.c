@@ -510,16 +510,8 @@ static int32_t dup_node(rtree *t, int32_t s, unsigned depth)
     int32_t r = dup_node(t, src.right, depth + 1);
     if (t->fail)
         return NIL;
-    int32_t d = new_node(t, src.type);
-    if (d == NIL)
-        return NIL;
-    t->nodes.items[d].left = l;
-    t->nodes.items[d].right = r;
-    if (l != NIL)
-        t->nodes.items[l].parent = d;
-    if (r != NIL)
-        t->nodes.items[r].parent = d;
-    return d;
+    /* make_node keeps the shape: a concatenation made by it has both sides */
+    return make_node(t, src.type, l, r);
 }
 
 static int32_t leaf(rtree *t, uint8_t c)
